@@ -1,0 +1,1 @@
+"""Jingzhun: targeted poverty alleviation and pairing assistance."""

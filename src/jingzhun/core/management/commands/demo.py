@@ -1,0 +1,39 @@
+"""`jingzhun demo`: migrate, load areas, seed policy, generate demo counties, create demo logins, serve."""
+
+import os
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+DEMO_PROVINCES = "52,43,51,33,42"  # Guizhou, Hunan, Sichuan, Zhejiang, Hubei: the seed articles' places
+DEMO_COUNTIES = [("522633", 6000, 1), ("431125", 3000, 2), ("522632", 2000, 3)]
+DEMO_PASSWORD = "jingzhun-demo"
+
+
+class Command(BaseCommand):
+    help = "Set up and serve a demo: areas, policy lines, generated counties and one login per role."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--no-serve", action="store_true")
+        parser.add_argument("--households", type=int, default=None, help="households per demo county (default: per county)")
+
+    def handle(self, *args, no_serve, households, **options):
+        from jingzhun.areas.models import Area
+        from jingzhun.demo.users import demo_users
+        from jingzhun.policy.services import lines_seed
+        from jingzhun.registry.models import Household
+
+        call_command("migrate", verbosity=0)
+        if not Area.objects.filter(code="522633000000").exists():
+            call_command("load_areas", provinces=DEMO_PROVINCES)
+        lines_seed()
+        for county, n, seed in DEMO_COUNTIES:
+            if not Household.objects.filter(area__code__startswith=county).exists():
+                call_command("generate", county=county, households=households or n, seed=seed)
+        logins = demo_users(password=DEMO_PASSWORD)
+        self.stdout.write("\nDemo logins (password for all: %s)" % DEMO_PASSWORD)
+        for username, role, area in logins:
+            self.stdout.write(f"  {username:<12} {role:<11} {area}")
+        if not no_serve:
+            os.environ.setdefault("DEBUG", "1")
+            call_command("serve")

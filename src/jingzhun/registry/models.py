@@ -1,0 +1,180 @@
+"""The register of poor households (建档立卡): households, persons, memberships, incomes."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from jingzhun.core.scoping import scoped_queryset
+
+from . import choices as c
+
+MONEY = dict(max_digits=14, decimal_places=2, default=0)
+
+
+class Household(models.Model):
+    number = models.CharField(_("household number"), max_length=20, unique=True)
+    area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("village"))
+    head = models.ForeignKey("Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("head"))
+    head_name = models.CharField(_("head's name"), max_length=50, blank=True, db_index=True)
+    size = models.PositiveSmallIntegerField(_("members"), default=0)
+    status = models.CharField(_("poverty status"), max_length=10, choices=c.PovertyStatus.choices, default=c.PovertyStatus.NOT_REGISTERED, db_index=True)
+    registered_year = models.PositiveSmallIntegerField(_("registered in"), null=True, blank=True)
+    exited_year = models.PositiveSmallIntegerField(_("exited in"), null=True, blank=True)
+    identification_standard = models.CharField(_("identification standard"), max_length=12, choices=c.IdentificationStandard.choices, default=c.IdentificationStandard.NATIONAL)
+    household_type = models.CharField(_("household type"), max_length=10, choices=c.HouseholdType.choices, default=c.HouseholdType.GENERAL)
+    main_cause = models.CharField(_("main cause of poverty"), max_length=12, choices=c.Cause.choices, blank=True, db_index=True)
+    secondary_cause_1 = models.CharField(_("secondary cause"), max_length=12, choices=c.Cause.choices, blank=True)
+    secondary_cause_2 = models.CharField(_("second secondary cause"), max_length=12, choices=c.Cause.choices, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    bank_account = models.CharField(_("bank account"), max_length=30, blank=True)
+    housing_area = models.DecimalField(_("housing area (m²)"), max_digits=7, decimal_places=1, null=True, blank=True)
+    housing_structure = models.CharField(_("housing structure"), max_length=16, choices=c.HousingStructure.choices, blank=True)
+    housing_year_built = models.PositiveSmallIntegerField(_("year built"), null=True, blank=True)
+    housing_grade = models.CharField(_("housing safety grade"), max_length=1, choices=c.HousingGrade.choices, blank=True)
+    relocated = models.BooleanField(_("relocated (易地扶贫搬迁)"), default=False)
+    has_electricity = models.BooleanField(_("electricity for living"), default=True)
+    cooking_fuel = models.CharField(_("cooking fuel"), max_length=12, choices=c.CookingFuel.choices, blank=True)
+    water_source = models.CharField(_("drinking water source"), max_length=12, choices=c.WaterSource.choices, blank=True)
+    water_safe = models.BooleanField(_("safe drinking water"), default=True)
+    in_cooperative = models.BooleanField(_("member of a cooperative"), default=False)
+    in_mutual_aid_fund = models.BooleanField(_("in a mutual-aid fund"), default=False)
+    in_industry = models.BooleanField(_("takes part in an assisted industry"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = scoped_queryset("area__code").as_manager()
+
+    class Meta:
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+        ordering = ["number"]
+        indexes = [models.Index(fields=["area", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(secondary_cause_1=models.F("main_cause")) | Q(main_cause=""), name="household_secondary_not_main"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.head_name}"
+
+
+class Person(models.Model):
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, null=True, blank=True, related_name="members", verbose_name=_("household"))
+    area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("village"))
+    relation = models.CharField(_("relation to head"), max_length=14, choices=c.Relation.choices)
+    name = models.CharField(_("name"), max_length=50, db_index=True)
+    name_pinyin = models.CharField(_("pinyin"), max_length=120, db_index=True)
+    name_initials = models.CharField(_("initials"), max_length=20, db_index=True)
+    id_number = models.CharField(_("identity number"), max_length=18, db_index=True)
+    sex = models.CharField(_("sex"), max_length=1, choices=c.Sex.choices)
+    birth_date = models.DateField(_("birth date"))
+    ethnicity = models.CharField(_("ethnicity"), max_length=2, choices=c.ETHNICITY_CHOICES, default="01")
+    education = models.CharField(_("education"), max_length=14, choices=c.Education.choices, blank=True)
+    student_status = models.CharField(_("student status"), max_length=12, choices=c.StudentStatus.choices, default=c.StudentStatus.NOT_STUDENT)
+    health = models.CharField(_("health"), max_length=10, choices=c.Health.choices, default=c.Health.HEALTHY)
+    labour_ability = models.CharField(_("labour ability"), max_length=8, choices=c.LabourAbility.choices, default=c.LabourAbility.NORMAL)
+    work_status = models.CharField(_("work status"), max_length=14, choices=c.WorkStatus.choices, blank=True)
+    months_away = models.PositiveSmallIntegerField(_("months worked away"), default=0)
+    medical_insurance = models.BooleanField(_("basic medical insurance"), default=True)
+    serious_illness_insurance = models.BooleanField(_("serious-illness insurance"), default=True)
+    pension_insurance = models.BooleanField(_("pension insurance"), default=False)
+    dibao = models.BooleanField(_("minimum living guarantee (低保)"), default=False)
+    tekun = models.BooleanField(_("extreme-hardship support (特困)"), default=False)
+    death_date = models.DateField(_("date of death"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = scoped_queryset("area__code").as_manager()
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("persons")
+        ordering = ["household_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["id_number"], condition=Q(death_date__isnull=True), name="uniq_living_id_number"),
+            models.CheckConstraint(condition=Q(months_away__lte=12), name="person_months_away_le_12"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def masked_id(self) -> str:
+        from .identity import mask
+
+        return mask(self.id_number)
+
+
+class Membership(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="memberships")
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="memberships")
+    relation = models.CharField(_("relation to head"), max_length=14, choices=c.Relation.choices)
+    start_date = models.DateField(_("from"))
+    start_reason = models.CharField(_("joined by"), max_length=14, choices=c.MembershipChange.choices)
+    end_date = models.DateField(_("to"), null=True, blank=True)
+    end_reason = models.CharField(_("left by"), max_length=14, choices=c.MembershipChange.choices, blank=True)
+
+    objects = scoped_queryset("household__area__code").as_manager()
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["start_date", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["person"], condition=Q(end_date__isnull=True), name="one_open_membership_per_person"),
+        ]
+
+
+class IncomeRecord(models.Model):
+    """A household's income for one year, by component (DOMAIN.md section 5); totals from `income.compute`."""
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="incomes")
+    year = models.PositiveSmallIntegerField(_("year"))
+    members = models.PositiveSmallIntegerField(_("household size"))
+    wages = models.DecimalField(_("wage income"), **MONEY)
+    business = models.DecimalField(_("household business income (gross)"), **MONEY)
+    subsidies = models.DecimalField(_("policy subsidies"), **MONEY)
+    dibao = models.DecimalField(_("minimum living guarantee"), **MONEY)
+    pensions = models.DecimalField(_("pensions"), **MONEY)
+    eco_compensation = models.DecimalField(_("ecological compensation"), **MONEY)
+    other_transfers = models.DecimalField(_("other transfer income"), **MONEY)
+    property_income = models.DecimalField(_("property income (incl. dividends)"), **MONEY)
+    production_costs = models.DecimalField(_("production costs"), **MONEY)
+    gross = models.DecimalField(_("gross income"), **MONEY)
+    net = models.DecimalField(_("net income"), **MONEY)
+    per_capita = models.DecimalField(_("per-capita net income"), **MONEY)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = scoped_queryset("household__area__code").as_manager()
+
+    class Meta:
+        verbose_name = _("income record")
+        verbose_name_plural = _("income records")
+        ordering = ["household_id", "year"]
+        constraints = [
+            models.UniqueConstraint(fields=["household", "year"], name="one_income_per_household_year"),
+            models.CheckConstraint(condition=Q(members__gte=1), name="income_members_ge_1"),
+        ]
+        indexes = [models.Index(fields=["year", "per_capita"])]
+
+
+class StatusChange(models.Model):
+    """One row per change of a household's poverty status (from, to, effective date, procedure, actor)."""
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(_("from"), max_length=10, choices=c.PovertyStatus.choices)
+    to_status = models.CharField(_("to"), max_length=10, choices=c.PovertyStatus.choices)
+    effective_date = models.DateField(_("effective date"), db_index=True)
+    procedure = models.CharField(_("procedure"), max_length=40, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = scoped_queryset("household__area__code").as_manager()
+
+    class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+        ordering = ["effective_date", "id"]
