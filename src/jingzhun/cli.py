@@ -5,10 +5,14 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jingzhun.config.settings")
+    if args[:1] == ["demo"]:
+        # The demo runs with DEBUG on and writes its own secret key to var/secret_key on first run.
+        os.environ.setdefault("DEBUG", "1")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["jingzhun", *(sys.argv[1:] if argv is None else argv)])
+    execute_from_command_line(["jingzhun", *args])
 
 
 if __name__ == "__main__":

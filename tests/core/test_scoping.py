@@ -70,3 +70,11 @@ def test_expired_assignment_gives_no_access(two_townships, users, django_user_mo
 def test_scope_sql_is_a_prefix_match_without_joining_areas(users):
     sql = str(Household.objects.visible_to(users["township"]).query)
     assert "areas_area" not in sql and "522633100" in sql
+
+
+def test_national_role_sees_the_whole_country(two_townships, areas, django_user_model):
+    from jingzhun.accounts.services import user_create
+
+    national, _ = user_create(actor=None, username="nat", password="pw-nat-2026", role="national", area=areas["520000000000"])
+    assert Household.objects.visible_to(national, "change").count() == 2
+    assert Area.objects.visible_to(national).filter(code="431125100201").exists()

@@ -42,3 +42,10 @@ def test_line_set_audits_changes(areas):
     assert PovertyLine.objects.filter(year=2016).count() == 1
     event = AuditEvent.objects.filter(action="poverty_line.change").get()
     assert event.changes == {"amount": ["3000.00", "3050"]}
+
+
+def test_only_the_national_office_sets_lines(users):
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        line_set(actor=users["province"], kind="poverty", year=2016, amount=Decimal("1"), source="x")

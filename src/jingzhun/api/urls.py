@@ -1,3 +1,21 @@
-from django.urls import path
+"""The REST API under /api/ (schema at /api/schema/, Swagger UI at /api/docs/)."""
 
-urlpatterns: list = []
+from django.urls import path
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from . import views
+
+router = DefaultRouter()
+router.register("areas", views.AreaViewSet, basename="area")
+router.register("households", views.HouseholdViewSet, basename="household")
+router.register("persons", views.PersonViewSet, basename="person")
+router.register("incomes", views.IncomeViewSet, basename="income")
+router.register("poverty-lines", views.PovertyLineViewSet, basename="poverty-line")
+router.register("monitoring-lines", views.MonitoringLineViewSet, basename="monitoring-line")
+
+app_name = "api"
+urlpatterns = [
+    path("auth/token/", obtain_auth_token, name="token"),
+    *router.urls,
+]

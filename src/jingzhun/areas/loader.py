@@ -91,6 +91,9 @@ def _upsert(rows: list[tuple]) -> None:
     cols = ", ".join(COLUMNS)
     updates = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS[1:])
     table = Area._meta.db_table
+    # Rewrite only rows that changed, so a reload of the same edition touches nothing.
+    changed = " OR ".join(f"{table}.{c} IS DISTINCT FROM excluded.{c}" if connection.vendor == "postgresql"
+                          else f"{table}.{c} IS NOT excluded.{c}" for c in COLUMNS[1:])
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
             cur.execute(f"CREATE TEMP TABLE area_load (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DROP")
@@ -99,13 +102,13 @@ def _upsert(rows: list[tuple]) -> None:
                     copy.write_row(row)
             cur.execute(
                 f"INSERT INTO {table} ({cols}) SELECT {cols} FROM area_load "
-                f"ON CONFLICT (code) DO UPDATE SET {updates}"
+                f"ON CONFLICT (code) DO UPDATE SET {updates} WHERE {changed}"
             )
             cur.execute("DROP TABLE area_load")
         else:
             sql = (
                 f"INSERT INTO {table} ({cols}) VALUES ({', '.join(['%s'] * len(COLUMNS))}) "
-                f"ON CONFLICT (code) DO UPDATE SET {updates}"
+                f"ON CONFLICT (code) DO UPDATE SET {updates} WHERE {changed}"
             )
             for start in range(0, len(rows), 20000):
                 cur.executemany(sql, rows[start : start + 20000])

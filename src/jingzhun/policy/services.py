@@ -4,7 +4,11 @@ import csv
 from decimal import Decimal
 from pathlib import Path
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils.translation import gettext as _
+
+from jingzhun.accounts.selectors import is_national
 
 from jingzhun.core.audit import audit, diff, snapshot
 
@@ -17,6 +21,8 @@ MODELS = {"poverty": PovertyLine, "monitoring": MonitoringLine}
 @transaction.atomic
 def line_set(*, actor, kind: str, year: int, amount: Decimal, area=None, source: str, price_basis: str = "", note: str = ""):
     """Create or change the line of `kind` for (year, area); audited."""
+    if actor is not None and not is_national(actor):
+        raise PermissionDenied(_("Only the national office sets poverty and monitoring lines."))
     model = MODELS[kind]
     fields = ["amount", "source", "note"] + (["price_basis"] if model is PovertyLine else [])
     line = model.objects.select_for_update().filter(year=year, area=area).first()

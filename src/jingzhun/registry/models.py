@@ -1,6 +1,7 @@
 """The register of poor households (建档立卡): households, persons, memberships, incomes."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -77,7 +78,7 @@ class Person(models.Model):
     health = models.CharField(_("health"), max_length=10, choices=c.Health.choices, default=c.Health.HEALTHY)
     labour_ability = models.CharField(_("labour ability"), max_length=8, choices=c.LabourAbility.choices, default=c.LabourAbility.NORMAL)
     work_status = models.CharField(_("work status"), max_length=14, choices=c.WorkStatus.choices, blank=True)
-    months_away = models.PositiveSmallIntegerField(_("months worked away"), default=0)
+    months_away = models.PositiveSmallIntegerField(_("months worked away"), default=0, validators=[MaxValueValidator(12)])
     medical_insurance = models.BooleanField(_("basic medical insurance"), default=True)
     serious_illness_insurance = models.BooleanField(_("serious-illness insurance"), default=True)
     pension_insurance = models.BooleanField(_("pension insurance"), default=False)

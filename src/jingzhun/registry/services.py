@@ -129,7 +129,10 @@ def _new_person(household: Household, data: dict, *, relation: str) -> Person:
         with transaction.atomic():
             person.save()
     except IntegrityError:
-        raise ValidationError({"id_number": [_("This identity number is already registered in another area.")]}) from None
+        # Lost a race with a concurrent registration of the same number; anything else is a real error.
+        if Person.objects.filter(id_number=person.id_number, death_date__isnull=True).exists():
+            raise ValidationError({"id_number": [_("This identity number is already registered in another area.")]}) from None
+        raise
     return person
 
 
@@ -375,7 +378,11 @@ def person_update(*, actor, person: Person, **fields: Any) -> Person:
         setattr(person, k, cleaned[k])
     person.name_pinyin, person.name_initials = name_pinyin(person.name)
     person.full_clean(exclude=["household", "area"], validate_unique=False, validate_constraints=False)
-    person.save()
+    try:
+        with transaction.atomic():
+            person.save()
+    except IntegrityError:
+        raise ValidationError({"id_number": [_("This identity number is already registered in another area.")]}) from None
     if person.household and person.household.head_id == person.pk and "name" in fields:
         Household.objects.filter(pk=person.household_id).update(head_name=person.name)
     changes = diff(before, snapshot(person, AUDITED_PERSON_FIELDS))
