@@ -218,11 +218,11 @@ def test_duplicate_identity_number_outside_scope_reveals_nothing(client_for, hou
     assert "another area" in message
 
 
-def test_model_level_errors_come_back_as_non_field_errors(client_for, people):
+def test_cause_rule_comes_back_on_the_field(client_for, people):
     response = client_for("township").post(URL, payload(people, main_cause="illness", secondary_cause_1="illness"),
-                                           format="json")
+                                           format="json", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
-    assert "non_field_errors" in response.json()
+    assert response.json()["secondary_cause_1"] == ["A secondary cause must differ from the main cause."]
 
 
 # --- update ------------------------------------------------------------------------------------------

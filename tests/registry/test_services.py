@@ -185,7 +185,7 @@ def test_out_of_scope_writes_are_refused(household, users, people, areas):
 def test_update_audits_only_changed_fields(household, users):
     s.household_update(actor=users["village"], household=household, phone="13800000000", housing_grade="B")
     event = AuditEvent.objects.get(action="household.update")
-    assert event.actor == users["village"] and event.changes == {"phone": ["", "13800000000"]}
+    assert event.actor == users["village"] and event.changes == {"phone": ["", "*******0000"]}
 
 
 def test_reveal_id_is_audited_and_scoped(household, users):
@@ -206,3 +206,23 @@ def test_status_change_history(household):
     with pytest.raises(ValidationError):
         s.household_set_status(actor=None, household=household, status="exited", date=dt.date(2020, 1, 1), procedure="exit")
     assert Household.objects.get(pk=household.pk).status == "exited"
+
+
+def test_secondary_causes_must_differ(areas, people):
+    with translation.override("en"), pytest.raises(ValidationError) as exc:
+        s.household_register(actor=None, area=areas["522633100201"], head=people.person(), main_cause="illness",
+                             secondary_cause_1="illness", secondary_cause_2="illness")
+    assert exc.value.message_dict == {
+        "secondary_cause_1": ["A secondary cause must differ from the main cause."],
+        "secondary_cause_2": ["The second secondary cause must differ from the other causes."]}
+
+
+def test_audit_rows_keep_identity_numbers_masked(household):
+    event = AuditEvent.objects.filter(action="household.register").get()
+    person_events = AuditEvent.objects.filter(object_type="registry.person")
+    s.person_update(actor=None, person=household.head, name="滚老大")
+    s.household_update(actor=None, household=household, bank_account="6228480012345678901")
+    bank = AuditEvent.objects.get(action="household.update").changes["bank_account"]
+    assert bank == ["", "***************8901"]
+    assert household.head.id_number not in str(list(AuditEvent.objects.values_list("changes", flat=True)))
+    assert event and person_events.count() == 0

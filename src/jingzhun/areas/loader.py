@@ -14,7 +14,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, transaction
-from pypinyin import Style, lazy_pinyin
+from pypinyin import lazy_pinyin
 
 from .models import Area, AreaDesignation, pad
 

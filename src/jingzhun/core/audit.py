@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any
 
 from django.db import models
 
@@ -20,12 +21,31 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _mask_tail(value: str) -> str:
+    return "*" * max(len(value) - 4, 0) + value[-4:] if value else value
+
+
+# Audit rows keep who changed what, not a second copy of the secrets: these are stored masked.
+MASKED_FIELDS = {"id_number": "identity", "bank_account": "tail", "phone": "tail"}
+
+
+def _masked(name: str, value: Any) -> Any:
+    kind = MASKED_FIELDS.get(name)
+    if not kind or not isinstance(value, str) or not value:
+        return value
+    if kind == "identity":
+        from jingzhun.registry.identity import mask
+
+        return mask(value)
+    return _mask_tail(value)
+
+
 def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
     """The audited values of `fields` (foreign keys by their id)."""
     out = {}
     for name in fields:
         field = obj._meta.get_field(name)
-        out[name] = _plain(getattr(obj, field.attname))
+        out[name] = _masked(name, _plain(getattr(obj, field.attname)))
     return out
 
 

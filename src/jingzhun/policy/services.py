@@ -9,7 +9,6 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from jingzhun.accounts.selectors import is_national
-
 from jingzhun.core.audit import audit, diff, snapshot
 
 from .models import MonitoringLine, PovertyLine

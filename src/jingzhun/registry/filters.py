@@ -26,7 +26,10 @@ class HouseholdFilter(django_filters.FilterSet):
     def qs(self):
         """All filters go through the selector, which starts from the user's scope."""
         if not hasattr(self, "_qs"):
-            data = self.form.cleaned_data if self.is_bound and self.form.is_valid() else {}
+            data = {}
+            if self.is_bound:
+                self.form.is_valid()  # fills cleaned_data with the valid fields: year=abc drops only the year
+                data = self.form.cleaned_data
             user = getattr(self.request, "user", None)
             self._qs = household_list(
                 user,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Mapping
 
 WAGES, BUSINESS, PROPERTY = "wages", "business", "property_income"
 TRANSFERS = ("subsidies", "dibao", "pensions", "eco_compensation", "other_transfers")

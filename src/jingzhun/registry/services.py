@@ -173,6 +173,7 @@ def household_register(
         cleaned.append(row)
     if errors:
         raise ValidationError(errors)
+    _check_causes(fields)
     household = Household(area=village, number=_next_household_number(village), status=status,
                           registered_year=registered_year if status != c.PovertyStatus.NOT_REGISTERED else None,
                           head_name=cleaned[0]["name"], **fields)
@@ -204,6 +205,7 @@ def household_update(*, actor, household: Household, **fields: Any) -> Household
     before = snapshot(household, AUDITED_HOUSEHOLD_FIELDS)
     for k, v in fields.items():
         setattr(household, k, v)
+    _check_causes({k: getattr(household, k) for k in ("main_cause", "secondary_cause_1", "secondary_cause_2")})
     household.full_clean(exclude=["head"])
     household.save()
     changes = diff(before, snapshot(household, AUDITED_HOUSEHOLD_FIELDS))
@@ -233,6 +235,20 @@ def household_set_status(*, actor, household: Household, status: str, date: dt.d
     audit(actor=actor, action="household.status", obj=household,
           changes={**diff(before, snapshot(household, ["status", "registered_year", "exited_year"])), "procedure": [None, procedure]})
     return household
+
+
+def _check_causes(fields: dict[str, Any]) -> None:
+    """One main cause and at most two different secondary causes."""
+    main, first, second = (fields.get(k) or "" for k in ("main_cause", "secondary_cause_1", "secondary_cause_2"))
+    errors = {}
+    if first and first == main:
+        errors["secondary_cause_1"] = [_("A secondary cause must differ from the main cause.")]
+    if second and second in (main, first):
+        errors["secondary_cause_2"] = [_("The second secondary cause must differ from the other causes.")]
+    if second and not first:
+        errors["secondary_cause_2"] = [_("Fill in the first secondary cause before the second.")]
+    if errors:
+        raise ValidationError(errors)
 
 
 def _refresh_size(household: Household) -> None:

@@ -3,4 +3,17 @@ from django.urls import path
 from . import views
 
 app_name = "web"
-urlpatterns = [path("", views.home, name="home")]
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("areas/", views.areas, name="areas"),
+    path("areas/<str:code>/", views.area, name="area"),
+    path("households/", views.household_list, name="households"),
+    path("households/new/", views.household_new, name="household_new"),
+    path("households/<int:pk>/", views.household_card, name="household"),
+    path("households/<int:pk>/edit/", views.household_edit, name="household_edit"),
+    path("households/<int:pk>/members/new/", views.member_add, name="member_add"),
+    path("households/<int:pk>/income/", views.income_set, name="income_set"),
+    path("persons/<int:pk>/edit/", views.person_edit, name="person_edit"),
+    path("persons/<int:pk>/death/", views.person_death, name="person_death"),
+    path("persons/<int:pk>/reveal-id/", views.person_reveal_id, name="person_reveal_id"),
+]

@@ -31,7 +31,7 @@ class Command(BaseCommand):
             if not Household.objects.filter(area__code__startswith=county).exists():
                 call_command("generate", county=county, households=households or n, seed=seed)
         logins = demo_users(password=DEMO_PASSWORD)
-        self.stdout.write("\nDemo logins (password for all: %s)" % DEMO_PASSWORD)
+        self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD})")
         for username, role, area in logins:
             self.stdout.write(f"  {username:<12} {role:<11} {area}")
         if not no_serve:
