@@ -14,7 +14,7 @@ class ScopedYearValue(models.Model):
 
     class Meta:
         abstract = True
-        ordering = ["year", "area_id"]
+        ordering = ["year", models.F("area_id").asc(nulls_first=True)]  # national row first on every database
 
 
 class PovertyLine(ScopedYearValue):
