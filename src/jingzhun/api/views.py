@@ -26,7 +26,7 @@ Unauthenticated requests get 401 with ``WWW-Authenticate: Token``.
 
 from __future__ import annotations
 
-from django.db.models import Case, IntegerField, Prefetch, Value, When
+from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
@@ -37,10 +37,9 @@ from jingzhun.areas.models import Area
 from jingzhun.core.scoping import CHANGE, UNMASK, VIEW, get_visible_or_404
 from jingzhun.policy.models import MonitoringLine, PovertyLine
 from jingzhun.policy.services import line_set
-from jingzhun.registry import choices as c
 from jingzhun.registry.filters import HouseholdFilter
 from jingzhun.registry.models import Household, IncomeRecord, Person
-from jingzhun.registry.selectors import household_list, households_visible
+from jingzhun.registry.selectors import current_members_queryset, household_list, households_visible
 from jingzhun.registry.services import (
     household_register,
     household_update,
@@ -137,13 +136,8 @@ class HouseholdViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiView
         return self.detail_queryset()
 
     def detail_queryset(self):
-        members = (
-            Person.objects.filter(death_date__isnull=True)
-            .annotate(_head_first=Case(When(relation=c.Relation.HEAD, then=Value(0)), default=Value(1),
-                                       output_field=IntegerField()))
-            .order_by("_head_first", "birth_date", "id")
-        )
-        return household_list(self.request.user).prefetch_related(Prefetch("members", members, to_attr="current_members"))
+        return household_list(self.request.user).prefetch_related(
+            Prefetch("members", current_members_queryset(), to_attr="current_members"))
 
     def render_household(self, pk: int, **kwargs) -> Response:
         return self.out(s.HouseholdDetailSerializer, self.detail_queryset().get(pk=pk), **kwargs)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from django.db import connection
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Substr
 
 from jingzhun.areas.models import Area
@@ -85,6 +85,12 @@ def household_detail(user, pk: int) -> Household:
     from jingzhun.core.scoping import get_visible_or_404
 
     return get_visible_or_404(user, Household.objects.select_related("area", "area__parent", "head"), pk=pk)
+
+
+def current_members_queryset() -> QuerySet[Person]:
+    """Living members, head first then by age: for prefetching under households already in scope."""
+    head_first = Case(When(relation=c.Relation.HEAD, then=Value(0)), default=Value(1), output_field=IntegerField())
+    return Person.objects.filter(death_date__isnull=True).annotate(_head_first=head_first).order_by("_head_first", "birth_date", "id")
 
 
 def household_members(household: Household) -> list[Person]:
