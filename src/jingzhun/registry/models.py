@@ -15,16 +15,16 @@ MONEY = dict(max_digits=14, decimal_places=2, default=0)
 
 class Household(models.Model):
     number = models.CharField(_("household number"), max_length=20, unique=True)
-    area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("village"))
+    area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("village"), db_index=False)
     head = models.ForeignKey("Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("head"))
-    head_name = models.CharField(_("head's name"), max_length=50, blank=True, db_index=True)
+    head_name = models.CharField(_("head's name"), max_length=50, blank=True)
     size = models.PositiveSmallIntegerField(_("members"), default=0)
-    status = models.CharField(_("poverty status"), max_length=10, choices=c.PovertyStatus.choices, default=c.PovertyStatus.NOT_REGISTERED, db_index=True)
+    status = models.CharField(_("poverty status"), max_length=10, choices=c.PovertyStatus.choices, default=c.PovertyStatus.NOT_REGISTERED)
     registered_year = models.PositiveSmallIntegerField(_("registered in"), null=True, blank=True)
     exited_year = models.PositiveSmallIntegerField(_("exited in"), null=True, blank=True)
     identification_standard = models.CharField(_("identification standard"), max_length=12, choices=c.IdentificationStandard.choices, default=c.IdentificationStandard.NATIONAL)
     household_type = models.CharField(_("household type"), max_length=10, choices=c.HouseholdType.choices, default=c.HouseholdType.GENERAL)
-    main_cause = models.CharField(_("main cause of poverty"), max_length=12, choices=c.Cause.choices, blank=True, db_index=True)
+    main_cause = models.CharField(_("main cause of poverty"), max_length=12, choices=c.Cause.choices, blank=True)
     secondary_cause_1 = models.CharField(_("secondary cause"), max_length=12, choices=c.Cause.choices, blank=True)
     secondary_cause_2 = models.CharField(_("second secondary cause"), max_length=12, choices=c.Cause.choices, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
@@ -51,7 +51,11 @@ class Household(models.Model):
         verbose_name = _("household")
         verbose_name_plural = _("households")
         ordering = ["number"]
-        indexes = [models.Index(fields=["area", "status"])]
+        # Scope is a prefix of the area code: one pattern_ops index (equality and LIKE 'x%' on PostgreSQL).
+        indexes = [
+            models.Index(fields=["area"], name="household_area_prefix", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["area", "status"], name="household_area_status"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(secondary_cause_1=models.F("main_cause")) | Q(main_cause=""), name="household_secondary_not_main"
@@ -64,12 +68,12 @@ class Household(models.Model):
 
 class Person(models.Model):
     household = models.ForeignKey(Household, on_delete=models.PROTECT, null=True, blank=True, related_name="members", verbose_name=_("household"))
-    area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("village"))
+    area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("village"), db_index=False)
     relation = models.CharField(_("relation to head"), max_length=14, choices=c.Relation.choices)
-    name = models.CharField(_("name"), max_length=50, db_index=True)
-    name_pinyin = models.CharField(_("pinyin"), max_length=120, db_index=True)
-    name_initials = models.CharField(_("initials"), max_length=20, db_index=True)
-    id_number = models.CharField(_("identity number"), max_length=18, db_index=True)
+    name = models.CharField(_("name"), max_length=50)
+    name_pinyin = models.CharField(_("pinyin"), max_length=120)
+    name_initials = models.CharField(_("initials"), max_length=20)
+    id_number = models.CharField(_("identity number"), max_length=18)
     sex = models.CharField(_("sex"), max_length=1, choices=c.Sex.choices)
     birth_date = models.DateField(_("birth date"))
     ethnicity = models.CharField(_("ethnicity"), max_length=2, choices=c.ETHNICITY_CHOICES, default="01")
@@ -94,6 +98,15 @@ class Person(models.Model):
         verbose_name = _("person")
         verbose_name_plural = _("persons")
         ordering = ["household_id", "id"]
+        # Search is by prefix: one varchar_pattern_ops index per column serves LIKE 'x%' and equality on
+        # PostgreSQL (elsewhere the opclass is ignored and a range query uses the plain index).
+        indexes = [
+            models.Index(fields=["name"], name="person_name_prefix", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["name_pinyin"], name="person_pinyin_prefix", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["name_initials"], name="person_initials_prefix", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["id_number"], name="person_id_number"),
+            models.Index(fields=["area"], name="person_area_prefix", opclasses=["varchar_pattern_ops"]),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["id_number"], condition=Q(death_date__isnull=True), name="uniq_living_id_number"),
             models.CheckConstraint(condition=Q(months_away__lte=12), name="person_months_away_le_12"),
@@ -132,7 +145,7 @@ class Membership(models.Model):
 class IncomeRecord(models.Model):
     """A household's income for one year, by component (DOMAIN.md section 5); totals from `income.compute`."""
 
-    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="incomes")
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="incomes", db_index=False)  # (household, year) is unique
     year = models.PositiveSmallIntegerField(_("year"))
     members = models.PositiveSmallIntegerField(_("household size"))
     wages = models.DecimalField(_("wage income"), **MONEY)
@@ -159,7 +172,6 @@ class IncomeRecord(models.Model):
             models.UniqueConstraint(fields=["household", "year"], name="one_income_per_household_year"),
             models.CheckConstraint(condition=Q(members__gte=1), name="income_members_ge_1"),
         ]
-        indexes = [models.Index(fields=["year", "per_capita"])]
 
 
 class StatusChange(models.Model):
