@@ -6,7 +6,7 @@ Usage (after bench_generate.py filled the database named by DATABASE_URL):
 Queries are drawn (seeded) from real persons of the database: a third by Chinese name prefix
 (surname + first given character), a third by pinyin initials, a sixth by full pinyin, a sixth by full
 identity number. Each query runs as a county user would run it: scope filter, search, first page
-of 50 households and the total count for the pager.
+of 50 households and the pager's count (capped at 2,000 as in the web list: core.paging.CappedPaginator).
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ def main() -> None:
 
     from jingzhun.accounts.models import Role, RoleAssignment
     from jingzhun.areas.models import Area
+    from jingzhun.core.paging import CappedPaginator
     from jingzhun.registry.models import Person
     from jingzhun.registry.selectors import household_list
 
@@ -63,8 +64,9 @@ def main() -> None:
         user = get_user_model().objects.get(pk=user.pk)  # fresh scope cache, as in a request
         started = time.perf_counter()
         qs = household_list(user, query=text)
-        page = list(qs[:50])
-        total = qs.count()
+        paginator = CappedPaginator(qs, 50)
+        page = list(paginator.page(1).object_list)
+        total = paginator.count
         elapsed = (time.perf_counter() - started) * 1000
         timings.setdefault(kind, []).append(elapsed)
         hits.append(total)

@@ -78,3 +78,14 @@ def test_national_role_sees_the_whole_country(two_townships, areas, django_user_
     national, _ = user_create(actor=None, username="nat", password="pw-nat-2026", role="national", area=areas["520000000000"])
     assert Household.objects.visible_to(national, "change").count() == 2
     assert Area.objects.visible_to(national).filter(code="431125100201").exists()
+
+
+def test_capped_paginator_counts_at_most_the_cap(two_townships, users, areas, people):
+    from jingzhun.core.paging import CappedPaginator
+
+    qs = Household.objects.visible_to(users["county"]).order_by("number")
+    exact = CappedPaginator(qs, 1, cap=2)
+    assert (exact.count, exact.capped, exact.num_pages) == (2, False, 2)
+    household_register(actor=None, area=areas["522633100202"], head=people.person("第三户"))
+    capped = CappedPaginator(qs, 1, cap=2)
+    assert (capped.count, capped.capped, capped.num_pages) == (2, True, 2)

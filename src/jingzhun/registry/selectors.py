@@ -9,6 +9,7 @@ from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, S
 from django.db.models.functions import Substr
 
 from jingzhun.areas.models import Area
+from jingzhun.core.paging import DEFAULT_CAP
 from jingzhun.core.scoping import SIGNIFICANT_DIGITS, VIEW
 
 from . import choices as c
@@ -45,6 +46,26 @@ def person_search_condition(query: str) -> Q | None:
     return _prefix("name_initials", letters) | _prefix("name_pinyin", letters)
 
 
+SEARCH_LIMIT = DEFAULT_CAP + 1  # one more than the pager counts, so it can say "more than"
+
+
+def search_household_ids(user, query: str, *, limit: int = SEARCH_LIMIT) -> list[int]:
+    """Ids of up to `limit` visible households with a member matching `query`, found from the person side.
+
+    Starting from the persons (the name, pinyin or ID index) and stopping at `limit` keeps a short query
+    ("吴", "wj") over a million persons as cheap as a precise one; the list and its pager then work on at
+    most `limit` households. A query matching more households than that asks the user to narrow it.
+    """
+    condition = person_search_condition(query)
+    if condition is None:
+        return []
+    matches = Person.objects.visible_to(user).filter(condition, household__isnull=False)
+    # Neither DISTINCT nor a subquery here: with either, PostgreSQL's planner streams the whole household_id
+    # index hoping to stop early, instead of reading the few matching rows from the name/pinyin/ID index.
+    person_rows = matches.order_by().values_list("household_id", flat=True)[: limit * 4]
+    return list(dict.fromkeys(person_rows))[:limit]
+
+
 def households_visible(user, action: str = VIEW) -> QuerySet[Household]:
     return Household.objects.visible_to(user, action)
 
@@ -63,9 +84,7 @@ def household_list(user, *, area_code: str = "", status: str = "", cause: str = 
     if year:
         qs = qs.filter(registered_year=year)
     if query:
-        condition = person_search_condition(query)
-        matches = Person.objects.visible_to(user).filter(condition, household__isnull=False).values("household_id")
-        qs = qs.filter(pk__in=matches)
+        qs = qs.filter(pk__one_of=search_household_ids(user, query))
     latest = IncomeRecord.objects.filter(household=OuterRef("pk")).order_by("-year")
     return qs.annotate(
         latest_year=Subquery(latest.values("year")[:1], output_field=IntegerField()),

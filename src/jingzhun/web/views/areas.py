@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.shortcuts import redirect
 
 from jingzhun.accounts.selectors import home_area
 from jingzhun.areas.models import Level
+from jingzhun.core.paging import CappedPaginator
 from jingzhun.core.scoping import CHANGE
 from jingzhun.policy.selectors import poverty_line
 from jingzhun.registry.selectors import area_children_stats, household_list, latest_income_year
@@ -67,7 +67,7 @@ def _context(request, area, rows) -> dict:
     }
     if area is not None and area.level == Level.VILLAGE:
         households = household_list(user, area_code=area.code).select_related("area")
-        context["page_obj"] = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
+        context["page_obj"] = CappedPaginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
         context["summary"] = web.village_totals(user, area)
         context["can_register"] = web.allowed_in_area(user, area.code, CHANGE)
         context["results_url"] = request.path

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from jingzhun.core.paging import CappedPaginator
 from jingzhun.core.scoping import CHANGE, UNMASK
 from jingzhun.registry import services
 from jingzhun.registry.filters import HouseholdFilter
@@ -38,7 +38,7 @@ def _filter(request) -> HouseholdFilter:
 @login_required
 def household_list(request):
     f = _filter(request)
-    page_obj = Paginator(f.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page_obj = CappedPaginator(f.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"filter": f, "page_obj": page_obj, "results_url": request.path}
     return render_page(request, "web/household_list.html", context, partials={"household-results": "results"})
 
