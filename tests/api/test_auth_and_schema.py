@@ -88,3 +88,20 @@ def test_docs_use_the_local_sidecar_not_a_cdn():
     for asset in assets:
         if asset.startswith("/static/"):
             assert finders.find(asset.removeprefix("/static/")), asset
+
+
+def test_token_issue_is_audited_and_password_guessing_throttled(users):
+    from django.core.cache import cache
+
+    from jingzhun.core.models import AuditEvent
+
+    cache.clear()
+    try:
+        client = APIClient()
+        assert client.post(TOKEN_URL, {"username": "township", "password": "pw-township-2026"}).status_code == 200
+        event = AuditEvent.objects.get(action="token.issue")
+        assert event.actor == users["township"] and event.changes == {"created": [None, True]}
+        statuses = [client.post(TOKEN_URL, {"username": "township", "password": "guess"}).status_code for _ in range(10)]
+        assert statuses == [400] * 9 + [429]
+    finally:
+        cache.clear()

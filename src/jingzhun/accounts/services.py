@@ -16,3 +16,13 @@ def user_create(*, actor, username: str, password: str, role: str, area, full_na
     audit(actor=actor, action="user.create", obj=user, area_code=area.code,
           changes={"username": [None, username], "role": [None, role], "area": [None, area.code]})
     return user, assignment
+
+
+@transaction.atomic
+def token_issue(*, actor):
+    """The user's API token (created on first request); every issue is audited."""
+    from rest_framework.authtoken.models import Token
+
+    token, created = Token.objects.get_or_create(user=actor)
+    audit(actor=actor, action="token.issue", obj=actor, changes={"created": [None, created]})
+    return token

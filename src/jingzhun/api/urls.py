@@ -1,10 +1,10 @@
 """The REST API under /api/ (schema at /api/schema/, Swagger UI at /api/docs/)."""
 
 from django.urls import path
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from . import views
+from .auth import TokenView
 
 router = DefaultRouter()
 router.register("areas", views.AreaViewSet, basename="area")
@@ -16,6 +16,6 @@ router.register("monitoring-lines", views.MonitoringLineViewSet, basename="monit
 
 app_name = "api"
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="token"),
+    path("auth/token/", TokenView.as_view(), name="token"),
     *router.urls,
 ]

@@ -177,6 +177,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "jingzhun.api.pagination.Pagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "jingzhun.api.errors.exception_handler",
+    # Password guessing on the token endpoint: per client address.
+    "DEFAULT_THROTTLE_RATES": {"token": os.environ.get("TOKEN_RATE", "10/min")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Jingzhun API",
