@@ -131,7 +131,6 @@ class PersonForm(ServiceModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["name"].label = _("Name")  # the model's "name" msgid is shared with area names
         derived = _("Leave blank to take it from the identity number.")
         for name in ("sex", "birth_date"):
             self.fields[name].required = False

@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jingzhun.core.scoping import scoped_queryset
 
@@ -70,7 +71,7 @@ class Person(models.Model):
     household = models.ForeignKey(Household, on_delete=models.PROTECT, null=True, blank=True, related_name="members", verbose_name=_("household"))
     area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("village"), db_index=False)
     relation = models.CharField(_("relation to head"), max_length=14, choices=c.Relation.choices)
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     name_pinyin = models.CharField(_("pinyin"), max_length=120)
     name_initials = models.CharField(_("initials"), max_length=20)
     id_number = models.CharField(_("identity number"), max_length=18)
@@ -126,9 +127,9 @@ class Membership(models.Model):
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="memberships")
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="memberships")
     relation = models.CharField(_("relation to head"), max_length=14, choices=c.Relation.choices)
-    start_date = models.DateField(_("from"))
+    start_date = models.DateField(pgettext_lazy("membership", "from"))
     start_reason = models.CharField(_("joined by"), max_length=14, choices=c.MembershipChange.choices)
-    end_date = models.DateField(_("to"), null=True, blank=True)
+    end_date = models.DateField(pgettext_lazy("membership", "to"), null=True, blank=True)
     end_reason = models.CharField(_("left by"), max_length=14, choices=c.MembershipChange.choices, blank=True)
 
     objects = scoped_queryset("household__area__code").as_manager()
@@ -178,8 +179,8 @@ class StatusChange(models.Model):
     """One row per change of a household's poverty status (from, to, effective date, procedure, actor)."""
 
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="status_changes")
-    from_status = models.CharField(_("from"), max_length=10, choices=c.PovertyStatus.choices)
-    to_status = models.CharField(_("to"), max_length=10, choices=c.PovertyStatus.choices)
+    from_status = models.CharField(pgettext_lazy("status", "from"), max_length=10, choices=c.PovertyStatus.choices)
+    to_status = models.CharField(pgettext_lazy("status", "to"), max_length=10, choices=c.PovertyStatus.choices)
     effective_date = models.DateField(_("effective date"), db_index=True)
     procedure = models.CharField(_("procedure"), max_length=40, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
