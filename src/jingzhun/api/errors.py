@@ -1,7 +1,7 @@
 """API errors: one shape for every 400, and 404 (never 403) for anything outside the caller's scope.
 
 * Django ``ValidationError`` raised by services -> 400 ``{field: [message, ...]}``.
-* ``PermissionDenied`` raised by services (``_require_scope``) -> 404, the same answer as for a missing record.
+* ``PermissionDenied`` raised by services (``core.scoping.require_scope``) -> 404, the same answer as for a missing record.
 * Every 400 body is flat: nested serializer errors become dotted keys, the same keys the services use,
   e.g. ``{"head": {"id_number": [...]}}`` -> ``{"head.id_number": [...]}`` and
   ``{"members": [{}, {"relation": [...]}]}`` -> ``{"members.1.relation": [...]}``;

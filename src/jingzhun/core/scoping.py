@@ -7,9 +7,11 @@ Scope is a code prefix. A 12-digit statistical code carries its whole path (2 pr
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 VIEW, CHANGE, UNMASK, AUDIT = "view", "change", "unmask", "audit"
 SIGNIFICANT_DIGITS = {1: 2, 2: 4, 3: 6, 4: 9, 5: 12}
@@ -31,6 +33,18 @@ def user_prefixes(user, action: str) -> list[str] | None:
 
         cache = user._jingzhun_scope = scope_prefixes_by_action(user)
     return cache.get(action, [])
+
+
+def in_scope(user, area_code: str, action: str) -> bool:
+    """Whether the user may take `action` on records of the area (no query beyond the cached prefixes)."""
+    prefixes = user_prefixes(user, action)
+    return prefixes is None or any(area_code.startswith(p) for p in prefixes)
+
+
+def require_scope(actor, area_code: str, action: str = CHANGE) -> None:
+    """Raise PermissionDenied unless the actor may `action` in the area (actor None = the system itself)."""
+    if actor is not None and not in_scope(actor, area_code, action):
+        raise PermissionDenied(_("This area is outside your responsibility."))
 
 
 class ScopedQuerySet(models.QuerySet):

@@ -6,16 +6,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from jingzhun.core.audit import audit
-from jingzhun.core.scoping import CHANGE
+from jingzhun.core.scoping import CHANGE, require_scope
 
 from .models import Job, JobStatus
 
 
 def job_start(*, actor, kind: str, area, params: dict, task) -> Job:
     """Create the Job row and enqueue `task(job_id)` once the row is committed."""
-    from jingzhun.registry.services import _require_scope
-
-    _require_scope(actor, area.code, CHANGE)
+    require_scope(actor, area.code, CHANGE)
     with transaction.atomic():
         job = Job.objects.create(kind=kind, area=area, params=params, created_by=actor if getattr(actor, "pk", None) else None)
         audit(actor=actor, action="job.start", obj=job, changes={"kind": [None, kind], "params": [None, params]})

@@ -17,6 +17,13 @@ from .identity import InvalidResidentId, parse_resident_id
 from .models import Household, IncomeRecord, Person
 
 POOR_STATUSES = (c.PovertyStatus.POOR, c.PovertyStatus.RETURNED)
+# Aggregates of a set of households: counts of households and people, of which registered poor.
+HOUSEHOLD_TOTALS = {
+    "households": Count("id"),
+    "people": Sum("size"),
+    "poor_households": Count("id", filter=Q(status__in=POOR_STATUSES)),
+    "poor_people": Sum("size", filter=Q(status__in=POOR_STATUSES)),
+}
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _ID_LIKE = re.compile(r"^[0-9]{6,17}[0-9Xx]?$")
 
@@ -135,12 +142,7 @@ def area_children_stats(user, area: Area | None) -> list[dict]:
     rows = (
         qs.annotate(child=Substr("area_id", 1, n))
         .values("child")
-        .annotate(
-            households=Count("id"),
-            people=Sum("size"),
-            poor_households=Count("id", filter=Q(status__in=POOR_STATUSES)),
-            poor_people=Sum("size", filter=Q(status__in=POOR_STATUSES)),
-        )
+        .annotate(**HOUSEHOLD_TOTALS)
     )
     stats = {r["child"]: r for r in rows}
     out = []

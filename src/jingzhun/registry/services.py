@@ -6,14 +6,14 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jingzhun.areas.models import Area, Level
 from jingzhun.core.audit import audit, diff, snapshot
-from jingzhun.core.scoping import CHANGE, UNMASK
+from jingzhun.core.scoping import UNMASK, require_scope
 from jingzhun.policy.selectors import excluded_income_components
 
 from . import choices as c
@@ -38,14 +38,6 @@ AUDITED_PERSON_FIELDS = ["household", "area", "death_date", *PERSON_FIELDS]
 
 
 # --- checks -------------------------------------------------------------------------------------
-
-
-def _require_scope(actor, area_code: str, action: str = CHANGE) -> None:
-    """Raise PermissionDenied unless the actor may `action` in the area (actor None = the system itself)."""
-    if actor is None:
-        return
-    if not Area.objects.visible_to(actor, action).filter(code=area_code).exists():
-        raise PermissionDenied(_("This area is outside your responsibility."))
 
 
 def _village(area: Area | str) -> Area:
@@ -150,7 +142,7 @@ def household_register(
 ) -> Household:
     """Register a household with its head and members (each member dict carries `relation`)."""
     village = _village(area)
-    _require_scope(actor, village.code)
+    require_scope(actor, village.code)
     date = date or timezone.localdate()
     unknown = set(fields) - set(HOUSEHOLD_FIELDS)
     if unknown:
@@ -198,7 +190,7 @@ def household_register(
 @transaction.atomic
 def household_update(*, actor, household: Household, **fields: Any) -> Household:
     household = Household.objects.select_for_update().get(pk=household.pk)
-    _require_scope(actor, household.area_id)
+    require_scope(actor, household.area_id)
     unknown = set(fields) - set(HOUSEHOLD_FIELDS)
     if unknown:
         raise ValidationError({k: _("This field cannot be changed here.") for k in unknown})
@@ -218,7 +210,7 @@ def household_update(*, actor, household: Household, **fields: Any) -> Household
 def household_set_status(*, actor, household: Household, status: str, date: dt.date, procedure: str) -> Household:
     """Change the poverty status and record it in the status history (used by the procedures)."""
     household = Household.objects.select_for_update().get(pk=household.pk)
-    _require_scope(actor, household.area_id)
+    require_scope(actor, household.area_id)
     if status not in c.PovertyStatus.values:
         raise ValidationError({"status": _("Unknown status.")})
     if status == household.status:
@@ -265,7 +257,7 @@ def person_add(*, actor, household: Household, data: dict[str, Any], relation: s
                reason: str = c.MembershipChange.BIRTH) -> Person:
     """Add a new person (birth, marriage into the household, ...) to a household."""
     household = Household.objects.select_for_update().get(pk=household.pk)
-    _require_scope(actor, household.area_id)
+    require_scope(actor, household.area_id)
     if relation == c.Relation.HEAD:
         raise ValidationError({"relation": _("Use 'change head' to make a member the head.")})
     cleaned = clean_person(data, actor=actor)
@@ -299,9 +291,9 @@ def person_move(*, actor, person: Person, to_household: Household, relation: str
         raise ValidationError({"household": _("The person is already a member of this household.")})
     if relation == c.Relation.HEAD:
         raise ValidationError({"relation": _("Use 'change head' to make a member the head.")})
-    _require_scope(actor, to_household.area_id)
+    require_scope(actor, to_household.area_id)
     if person.household_id:
-        _require_scope(actor, person.area_id)
+        require_scope(actor, person.area_id)
         if person.household.head_id == person.pk and person.household.size > 1:
             raise ValidationError({"person": _("Choose a new head before the head leaves the household.")})
     before = snapshot(person, AUDITED_PERSON_FIELDS)
@@ -323,7 +315,7 @@ def person_remove(*, actor, person: Person, date: dt.date, reason: str = c.Membe
     household = person.household
     if household is None:
         raise ValidationError({"person": _("The person belongs to no household.")})
-    _require_scope(actor, person.area_id)
+    require_scope(actor, person.area_id)
     if household.head_id == person.pk and household.size > 1:
         raise ValidationError({"person": _("Choose a new head before the head leaves the household.")})
     before = snapshot(person, AUDITED_PERSON_FIELDS)
@@ -338,7 +330,7 @@ def person_remove(*, actor, person: Person, date: dt.date, reason: str = c.Membe
 @transaction.atomic
 def person_record_death(*, actor, person: Person, death_date: dt.date) -> Person:
     person = Person.objects.select_for_update().get(pk=person.pk)
-    _require_scope(actor, person.area_id)
+    require_scope(actor, person.area_id)
     if person.death_date:
         raise ValidationError({"death_date": _("The death is already recorded.")})
     if death_date > timezone.localdate() or death_date < person.birth_date:
@@ -359,7 +351,7 @@ def person_record_death(*, actor, person: Person, death_date: dt.date) -> Person
 @transaction.atomic
 def household_change_head(*, actor, household: Household, new_head: Person, date: dt.date) -> Household:
     household = Household.objects.select_for_update().get(pk=household.pk)
-    _require_scope(actor, household.area_id)
+    require_scope(actor, household.area_id)
     if new_head.household_id != household.pk or new_head.death_date:
         raise ValidationError({"head": _("The new head must be a living member of the household.")})
     if household.head_id == new_head.pk:
@@ -383,7 +375,7 @@ def household_change_head(*, actor, household: Household, new_head: Person, date
 @transaction.atomic
 def person_update(*, actor, person: Person, **fields: Any) -> Person:
     person = Person.objects.select_for_update().get(pk=person.pk)
-    _require_scope(actor, person.area_id)
+    require_scope(actor, person.area_id)
     unknown = set(fields) - set(PERSON_FIELDS) | ({"relation"} & set(fields))
     if unknown:
         raise ValidationError({k: _("This field cannot be changed here.") for k in unknown})
@@ -409,7 +401,7 @@ def person_update(*, actor, person: Person, **fields: Any) -> Person:
 
 def person_reveal_id(*, actor, person: Person) -> str:
     """The full identity number, for a user allowed to unmask in the person's area; the read is audited."""
-    _require_scope(actor, person.area_id, UNMASK)
+    require_scope(actor, person.area_id, UNMASK)
     with transaction.atomic():
         audit(actor=actor, action="person.reveal_id", obj=person)
     return person.id_number
@@ -423,7 +415,7 @@ def income_set(*, actor, household: Household, year: int, production_costs: Deci
                members: int | None = None, **components: Decimal | int | str) -> IncomeRecord:
     """Create or replace the household's income record for `year`; totals by `compute_income`."""
     household = Household.objects.select_for_update().get(pk=household.pk)
-    _require_scope(actor, household.area_id)
+    require_scope(actor, household.area_id)
     errors = {}
     unknown = set(components) - set(COMPONENTS)
     if unknown:

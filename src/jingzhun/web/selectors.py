@@ -5,16 +5,16 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Q
 from django.http import Http404
 
 from jingzhun.accounts.selectors import active_assignments
 from jingzhun.areas.models import Area, Level, pad
 from jingzhun.core.models import AuditEvent
-from jingzhun.core.scoping import AUDIT, CHANGE, VIEW, get_visible_or_404, user_prefixes
+from jingzhun.core.scoping import AUDIT, CHANGE, VIEW, get_visible_or_404, in_scope
 from jingzhun.policy.selectors import poverty_line
 from jingzhun.registry.models import Household, IncomeRecord, Person, StatusChange
-from jingzhun.registry.selectors import POOR_STATUSES
+from jingzhun.registry.selectors import HOUSEHOLD_TOTALS
 
 _CODE = re.compile(r"^[0-9]{2,12}$")
 
@@ -59,23 +59,15 @@ def totals(rows: list[dict]) -> dict:
 
 def village_totals(user, area: Area) -> dict:
     """Households, people, registered poor households and persons of one village (one query)."""
-    r = Household.objects.visible_to(user).filter(area=area).aggregate(
-        households=Count("id"), people=Sum("size"),
-        poor_households=Count("id", filter=Q(status__in=POOR_STATUSES)),
-        poor_people=Sum("size", filter=Q(status__in=POOR_STATUSES)),
-    )
+    r = Household.objects.visible_to(user).filter(area=area).aggregate(**HOUSEHOLD_TOTALS)
     r = {k: v or 0 for k, v in r.items()}
     r["incidence"] = r["poor_people"] / r["people"] if r["people"] else None
     return r
 
 
 def allowed_in_area(user, area_code: str, action: str) -> bool:
-    """Whether the user may take `action` on records of the area (for showing buttons; the views check again).
-
-    Scope is a code prefix (core.scoping), so this needs no query beyond the user's cached prefixes.
-    """
-    prefixes = user_prefixes(user, action)
-    return prefixes is None or any(area_code.startswith(p) for p in prefixes)
+    """Whether the user may take `action` on records of the area (for showing buttons; the services check again)."""
+    return in_scope(user, area_code, action)
 
 
 def household_incomes(user, household: Household) -> list[dict]:
