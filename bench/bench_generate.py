@@ -53,6 +53,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--county", default="522633")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--batch-size", type=int, default=10_000)
+    parser.add_argument("--years", default="2014-2020", help="income years FIRST-LAST (statuses are simulated from 2014 on)")
     parser.add_argument("--pg-collation", default=None, help="LC_COLLATE of the new PostgreSQL database (default: the server's)")
     parser.add_argument("--bulk", choices=["auto", "on", "off"], default="auto",
                         help="rebuild the registry indexes after the load (auto: for large loads into small tables)")
@@ -88,8 +89,10 @@ def main(argv: list[str] | None = None) -> dict:
     rss_before = _peak_rss_mb()
     households = math.ceil(args.persons / MEAN_HOUSEHOLD_SIZE * 1.01)  # sizes vary: aim a little over
     bulk = {"auto": None, "on": True, "off": False}[args.bulk]
+    first, _, last = args.years.partition("-")
+    years = range(int(first), int(last or first) + 1)
     result = generate_county(county_code=args.county, households=households, seed=args.seed, batch_size=args.batch_size,
-                             bulk=bulk)
+                             years=years, bulk=bulk)
     analyze_started = time.perf_counter()  # statistics for whatever runs next (bench_search.py); not timed
     from django.db import connection
 
@@ -116,6 +119,7 @@ def main(argv: list[str] | None = None) -> dict:
         "setup_seconds": round(setup_seconds, 1),
         "analyze_seconds_untimed": round(analyze_seconds, 1),
         "batch_size": args.batch_size,
+        "years": args.years,
         "bulk": result.bulk,
         "pg_collation": args.pg_collation,
         "timings": {k: round(v, 2) for k, v in result.timings.items()},

@@ -41,8 +41,7 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture
-def areas(db):
+def _create_tree() -> dict:
     from jingzhun.registry.names import name_pinyin
 
     objs = {}
@@ -54,22 +53,58 @@ def areas(db):
     return objs
 
 
+USERS = {  # username -> (role, area): role names as usernames, plus 'other_township' and 'hunan_county'
+    "province": (Role.PROVINCE, "520000000000"),
+    "county": (Role.COUNTY, "522633000000"),
+    "township": (Role.TOWNSHIP, "522633100000"),
+    "other_township": (Role.TOWNSHIP, "522633101000"),
+    "village": (Role.VILLAGE, "522633100201"),
+    "analyst": (Role.ANALYST, "522633000000"),
+    "hunan_county": (Role.COUNTY, "431125000000"),
+}
+
+
+def _create_users(areas: dict) -> dict:
+    return {name: user_create(actor=None, username=name, password="pw-" + name + "-2026", role=role, area=areas[code])[0]
+            for name, (role, code) in USERS.items()}
+
+
+@pytest.fixture
+def areas(db):
+    return _create_tree()
+
+
 @pytest.fixture
 def users(areas):
-    """username -> User; role names as usernames, plus 'other_township' and 'hunan_county'."""
-    spec = {
-        "province": (Role.PROVINCE, "520000000000"),
-        "county": (Role.COUNTY, "522633000000"),
-        "township": (Role.TOWNSHIP, "522633100000"),
-        "other_township": (Role.TOWNSHIP, "522633101000"),
-        "village": (Role.VILLAGE, "522633100201"),
-        "analyst": (Role.ANALYST, "522633000000"),
-        "hunan_county": (Role.COUNTY, "431125000000"),
-    }
-    return {
-        name: user_create(actor=None, username=name, password="pw-" + name + "-2026", role=role, area=areas[code])[0]
-        for name, (role, code) in spec.items()
-    }
+    """username -> User (see USERS)."""
+    return _create_users(areas)
+
+
+@pytest.fixture(scope="module")
+def measured_county(django_db_setup, django_db_blocker, tmp_path_factory):
+    """For a whole test module: the tree, the users, a generated Congjiang (300 households) and its snapshot in a
+    temporary VAR_DIR, all in one transaction rolled back after the module's last test."""
+    from types import SimpleNamespace
+
+    from django.db import transaction
+    from django.test import override_settings
+
+    from jingzhun.analytics.seed import dimension_sets_seed
+    from jingzhun.analytics.snapshots import snapshot_take
+    from jingzhun.demo.generator import generate_county
+    from jingzhun.policy.services import lines_seed
+
+    var = tmp_path_factory.mktemp("var")
+    with django_db_blocker.unblock(), override_settings(VAR_DIR=var, PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        with transaction.atomic():
+            areas = _create_tree()
+            users = _create_users(areas)
+            lines_seed()
+            dimension_sets_seed()  # a transactional test before this module may have flushed the migration's rows
+            generate_county(county_code="522633", households=300, seed=1)
+            snapshot = snapshot_take(actor=users["county"], area=areas["522633000000"])
+            yield SimpleNamespace(areas=areas, users=users, snapshot=snapshot)
+            transaction.set_rollback(True)
 
 
 class People:

@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from . import views
 from .auth import TokenView
+from .measures import MeasuresView
 
 router = DefaultRouter()
 router.register("areas", views.AreaViewSet, basename="area")
@@ -17,5 +18,6 @@ router.register("monitoring-lines", views.MonitoringLineViewSet, basename="monit
 app_name = "api"
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="token"),
+    path("measures/", MeasuresView.as_view(), name="measures"),
     *router.urls,
 ]

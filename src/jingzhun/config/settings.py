@@ -6,6 +6,10 @@ DEBUG            "1" to enable (the demo does)
 ALLOWED_HOSTS    comma separated, default "127.0.0.1,localhost"
 TASK_BACKEND     "db" (django-tasks-db, default) or "immediate"
 JINGZHUN_VAR     where the SQLite file, secret key and snapshots live (default <repo>/var)
+ANALYTICS_BACKEND  duckdb (default), postgres or spark: the engine of the area measures
+SPARK_MASTER     Spark master URL for the spark backend (default local[2])
+ANALYTICS_DUCKDB_MEMORY_LIMIT  DuckDB's memory limit (default 4GB)
+IMPORT_MAX_BYTES  the largest import file accepted (default 512 MiB)
 """
 
 from __future__ import annotations
@@ -72,6 +76,8 @@ INSTALLED_APPS = [
     "jingzhun.policy",
     "jingzhun.registry",
     "jingzhun.jobs",
+    "jingzhun.analytics",
+    "jingzhun.imports",
     "jingzhun.demo",
     "jingzhun.web",
 ]
@@ -156,6 +162,17 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+
+# Analytics (jingzhun.analytics): the engine that runs the measures by default, and Spark's master
+# (local[2] here; a cluster URL such as spark://host:7077 in production).
+ANALYTICS_BACKEND = os.environ.get("ANALYTICS_BACKEND", "duckdb")
+SPARK_MASTER = os.environ.get("SPARK_MASTER", "local[2]")
+ANALYTICS_DUCKDB_MEMORY_LIMIT = os.environ.get("ANALYTICS_DUCKDB_MEMORY_LIMIT", "4GB")
+
+# Imports: the largest file accepted (bytes; xlsx also by its uncompressed size) and rows per batch.
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(512 * 1024 * 1024)))
+IMPORT_BATCH_ROWS = int(os.environ.get("IMPORT_BATCH_ROWS", "100000"))
+IMPORT_MERGE_CHUNK = int(os.environ.get("IMPORT_MERGE_CHUNK", "5000"))  # staged households per merge transaction
 
 TASKS = {
     "default": {

@@ -282,7 +282,8 @@ def _prepare_chunk(writer: Writer, ids: _Ids, parts: list[dict]) -> tuple[list[t
             "housing_year_built": w.ints(hh["housing_year_built"]), "housing_grade": w.cat(hh["housing_grade"]),
             "relocated": w.bools(hh["relocated"]), "has_electricity": w.bools(hh["has_electricity"]),
             "cooking_fuel": w.cat(hh["cooking_fuel"]), "water_source": w.cat(hh["water_source"]),
-            "water_safe": w.bools(hh["water_safe"]), "in_cooperative": w.bools(hh["in_cooperative"]),
+            "water_safe": w.bools(hh["water_safe"]),
+            "food_secure": w.bools(hh["food_secure"]), "clothing_secure": w.bools(hh["clothing_secure"]), "in_cooperative": w.bools(hh["in_cooperative"]),
             "in_mutual_aid_fund": w.bools(hh["in_mutual_aid_fund"]), "in_industry": w.bools(hh["in_industry"]),
             "created_at": w.timestamps(hh["created"], CREATED_AT), "updated_at": w.timestamps(hh["updated"], CREATED_AT),
         }, nh))

@@ -604,6 +604,13 @@ def _simulate(county: _County, villages: list[_Village], block: int, alloc: _IdA
     coop = rng.random(n) < np.where(registered, 0.10 + 0.60 * t, 0.08 + 0.10 * t)
     mutual = rng.random(n) < np.where(registered, 0.04 + 0.12 * t, 0.02)
     in_industry = industry_h | (~registered & (rng.random(n) < 0.10))
+    # Two no worries: food and clothing insecurity only among households still poor at the end, rarer as
+    # the campaign goes on (a stream of its own, so the draws above do not move).
+    worry = _rng(county.seed, int(county.code6), 2, block, int(villages[0].code))
+    still_poor = np.isin(final, [POOR, RETURNED])
+    p_worry = 0.25 * (1.0 - t) + 0.02
+    food_secure = ~(still_poor & (worry.random(n) < p_worry))
+    clothing_secure = ~(still_poor & (worry.random(n) < 0.6 * p_worry))
 
     # ---- numbers, addresses, phones, bank accounts -----------------------------------------------------
     v_start = np.r_[0, np.cumsum(counts)[:-1]]
@@ -662,6 +669,7 @@ def _simulate(county: _County, villages: list[_Village], block: int, alloc: _IdA
         housing_area=housing["area"], housing_structure=housing["structure"],
         housing_year_built=housing["year_built"], housing_grade=housing["grade"], relocated=housing["relocated"],
         has_electricity=electricity, cooking_fuel=fuel, water_source=water, water_safe=water_safe,
+        food_secure=food_secure, clothing_secure=clothing_secure,
         in_cooperative=coop, in_mutual_aid_fund=mutual, in_industry=in_industry,
         created=created, updated=updated, area=v_codes[vh],
     )

@@ -11,9 +11,12 @@ from jingzhun.core.scoping import CHANGE, require_scope
 from .models import Job, JobStatus
 
 
-def job_start(*, actor, kind: str, area, params: dict, task) -> Job:
-    """Create the Job row and enqueue `task(job_id)` once the row is committed."""
-    require_scope(actor, area.code, CHANGE)
+def job_start(*, actor, kind: str, area, params: dict, task, action: str = CHANGE) -> Job:
+    """Create the Job row and enqueue `task(job_id)` once the row is committed.
+
+    `action` is the scope the work needs in the area: CHANGE for work that writes the register, VIEW for
+    work that only reads it (a snapshot for the analytics)."""
+    require_scope(actor, area.code, action)
     with transaction.atomic():
         job = Job.objects.create(kind=kind, area=area, params=params, created_by=actor if getattr(actor, "pk", None) else None)
         audit(actor=actor, action="job.start", obj=job, changes={"kind": [None, kind], "params": [None, params]})

@@ -74,7 +74,8 @@ HOUSEHOLD_FIELDSETS = [
                            "secondary_cause_1", "secondary_cause_2"]),
     (_("Contact"), ["address", "phone", "bank_account"]),
     (_("Housing and living conditions"), ["housing_area", "housing_structure", "housing_year_built", "housing_grade",
-                                          "relocated", "has_electricity", "cooking_fuel", "water_source", "water_safe"]),
+                                          "relocated", "has_electricity", "cooking_fuel", "water_source", "water_safe",
+                                          "food_secure", "clothing_secure"]),
     (_("Participation"), ["in_cooperative", "in_mutual_aid_fund", "in_industry"]),
 ]
 

@@ -40,6 +40,8 @@ class Household(models.Model):
     cooking_fuel = models.CharField(_("cooking fuel"), max_length=12, choices=c.CookingFuel.choices, blank=True)
     water_source = models.CharField(_("drinking water source"), max_length=12, choices=c.WaterSource.choices, blank=True)
     water_safe = models.BooleanField(_("safe drinking water"), default=True)
+    food_secure = models.BooleanField(_("stable, sufficient food source"), default=True)
+    clothing_secure = models.BooleanField(_("clothing for each season"), default=True)
     in_cooperative = models.BooleanField(_("member of a cooperative"), default=False)
     in_mutual_aid_fund = models.BooleanField(_("in a mutual-aid fund"), default=False)
     in_industry = models.BooleanField(_("takes part in an assisted industry"), default=False)

@@ -31,7 +31,7 @@ HOUSEHOLD_FIELDS = [
     "identification_standard", "household_type", "main_cause", "secondary_cause_1", "secondary_cause_2",
     "address", "phone", "bank_account", "housing_area", "housing_structure", "housing_year_built",
     "housing_grade", "relocated", "has_electricity", "cooking_fuel", "water_source", "water_safe",
-    "in_cooperative", "in_mutual_aid_fund", "in_industry",
+    "food_secure", "clothing_secure", "in_cooperative", "in_mutual_aid_fund", "in_industry",
 ]
 AUDITED_HOUSEHOLD_FIELDS = ["area", "status", "head", "size", "registered_year", "exited_year", *HOUSEHOLD_FIELDS]
 AUDITED_PERSON_FIELDS = ["household", "area", "death_date", *PERSON_FIELDS]

@@ -16,4 +16,9 @@ urlpatterns = [
     path("persons/<int:pk>/edit/", views.person_edit, name="person_edit"),
     path("persons/<int:pk>/death/", views.person_death, name="person_death"),
     path("persons/<int:pk>/reveal-id/", views.person_reveal_id, name="person_reveal_id"),
+    path("analytics/", views.analytics, name="analytics"),
+    path("analytics/export.xlsx", views.analytics_export, name="analytics_export"),
+    path("analytics/export.csv", views.analytics_export_csv, name="analytics_export_csv"),
+    path("analytics/snapshot/", views.analytics_snapshot, name="analytics_snapshot"),
+    path("analytics/jobs/<int:pk>/", views.analytics_job, name="analytics_job"),
 ]

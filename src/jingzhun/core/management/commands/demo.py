@@ -30,6 +30,13 @@ class Command(BaseCommand):
         for county, n, seed in DEMO_COUNTIES:
             if not Household.objects.filter(area__code__startswith=county).exists():
                 call_command("generate", county=county, households=households or n, seed=seed)
+        from jingzhun.analytics.models import Snapshot
+        from jingzhun.analytics.snapshots import snapshot_take
+
+        for province in sorted({county[:2] + "0" * 10 for county, _n, _seed in DEMO_COUNTIES}):
+            if not Snapshot.objects.filter(area_id=province).exists():  # the analytics pages read snapshots
+                snap = snapshot_take(actor=None, area=Area.objects.get(code=province))
+                self.stdout.write(f"Snapshot {snap.pk} of {province}: {snap.persons} persons, {snap.first_year}-{snap.last_year}")
         logins = demo_users(password=DEMO_PASSWORD)
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD})")
         for username, role, area in logins:

@@ -19,10 +19,10 @@
     if (next) next.value = window.location.pathname + window.location.search;
   });
 
-  // Live search: leave empty filters out of the request (and so out of the pushed URL).
+  // Live search (and the measures' form): leave empty filters out of the request (and so out of the pushed URL).
   document.addEventListener("htmx:configRequest", function (event) {
     var detail = event.detail;
-    if (detail.verb !== "get" || !detail.elt.closest || !detail.elt.closest("form.filters")) return;
+    if (detail.verb !== "get" || !detail.elt.closest || !detail.elt.closest("form.filters, form.analytics-form")) return;
     var data = detail.formData;
     if (!data || !data.delete) return;
     Array.from(data.entries()).forEach(function (entry) {
@@ -67,13 +67,112 @@
     });
   }
 
+  // Poverty measures (/analytics/): values formatted by their kind (share, index, money, count).
+  function formatValue(v, kind) {
+    if (v == null) return "–";
+    if (kind === "share") return (v * 100).toFixed(1) + "%";
+    if (kind === "money") return v.toLocaleString(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    if (kind === "count") return Math.round(v).toLocaleString();
+    return v.toFixed(4);
+  }
+
+  function axisValue(v, kind) {
+    if (kind === "share") return Math.round(v * 1000) / 10 + "%";
+    return kind === "money" || kind === "count" ? v.toLocaleString() : String(Math.round(v * 10000) / 10000);
+  }
+
+  function chartData(el) {
+    return JSON.parse(document.getElementById(el.getAttribute("data-source")).textContent);
+  }
+
+  // Drill down from a chart like a link of the page: an htmx swap of <main>, with the URL pushed.
+  function drillDown(el, url) {
+    if (window.htmx) {
+      window.htmx.ajax("GET", url, { source: el, target: "#main", swap: "innerHTML", push: url });
+    } else {
+      window.location.href = url;
+    }
+  }
+
+  var PALETTE = ["#a3141b", "#1a5aa6", "#d08a00", "#1f7a3a", "#6b4fa0", "#0f8a8a", "#8a5a44", "#c2477a", "#5d6874", "#94a63b"];
+
+  function rankChart(el, echarts) {
+    var data = chartData(el).rank;
+    el.innerHTML = "";
+    var chart = echarts.init(el, null, { renderer: "svg" });
+    chart.setOption({
+      animation: false,
+      grid: { left: 8, right: 64, top: 30, bottom: 8, containLabel: true },
+      title: { text: data.label, left: 0, top: 0, textStyle: { fontSize: 13, fontWeight: 600, color: "#39424c" } },
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, valueFormatter: function (v) { return formatValue(v, data.kind); } },
+      xAxis: { type: "value", axisLabel: { formatter: function (v) { return axisValue(v, data.kind); } },
+               splitLine: { lineStyle: { color: "#eceff2" } } },
+      yAxis: { type: "category", inverse: true, data: data.names, axisTick: { show: false } },
+      series: [{
+        type: "bar", name: data.label, data: data.values, barMaxWidth: 18, itemStyle: { color: "#a3141b" },
+        cursor: data.urls.some(Boolean) ? "pointer" : "default",
+        label: { show: true, position: "right", formatter: function (p) { return formatValue(p.value, data.kind); } }
+      }]
+    });
+    chart.on("click", function (params) {
+      var url = data.urls[params.dataIndex];
+      if (url) drillDown(el, url);
+    });
+  }
+
+  function trendChart(el, echarts) {
+    var data = chartData(el).trend;
+    el.innerHTML = "";
+    var chart = echarts.init(el, null, { renderer: "svg" });
+    var kinds = {};
+    data.series.forEach(function (s) { kinds[s.name] = s.kind; });
+    chart.setOption({
+      animation: false,
+      color: PALETTE,
+      grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true },
+      legend: { top: 0, data: data.series.map(function (s) { return s.name; }) },
+      tooltip: { trigger: "axis", formatter: function (items) {
+        return items[0].axisValue + "<br>" + items.map(function (p) {
+          return p.marker + p.seriesName + ": " + formatValue(p.value, kinds[p.seriesName]);
+        }).join("<br>");
+      } },
+      xAxis: { type: "category", data: data.years.map(String), boundaryGap: false },
+      yAxis: { type: "value", splitLine: { lineStyle: { color: "#eceff2" } } },
+      series: data.series.map(function (s) {
+        return { name: s.name, type: "line", data: s.values, symbolSize: 6, connectNulls: true, lineStyle: { width: 2 } };
+      })
+    });
+  }
+
+  function contribChart(el, echarts) {
+    var data = chartData(el).contrib;
+    el.innerHTML = "";
+    var chart = echarts.init(el, null, { renderer: "svg" });
+    chart.setOption({
+      animation: false,
+      color: PALETTE,
+      grid: { left: 8, right: 24, top: 40, bottom: 8, containLabel: true },
+      legend: { top: 0, data: data.series.map(function (s) { return s.name; }) },
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, valueFormatter: function (v) { return formatValue(v, "share"); } },
+      xAxis: { type: "value", max: 1, axisLabel: { formatter: function (v) { return axisValue(v, "share"); } },
+               splitLine: { lineStyle: { color: "#eceff2" } } },
+      yAxis: { type: "category", inverse: true, data: data.names, axisTick: { show: false } },
+      series: data.series.map(function (s) {
+        return { name: s.name, type: "bar", stack: "contribution", data: s.values, barMaxWidth: 18 };
+      })
+    });
+  }
+
+  var CHARTS = { income: incomeChart, rank: rankChart, trend: trendChart, contrib: contribChart };
+
   function initCharts(root) {
     var els = (root || document).querySelectorAll("[data-chart]");
     if (!els.length) return;
     loadEcharts().then(function (echarts) {
       els.forEach(function (el) {
         if (echarts.getInstanceByDom(el)) return;
-        if (el.getAttribute("data-chart") === "income") incomeChart(el, echarts);
+        var draw = CHARTS[el.getAttribute("data-chart")];
+        if (draw) draw(el, echarts);
       });
     });
   }
@@ -88,7 +187,10 @@
 
   document.addEventListener("DOMContentLoaded", function () { initCharts(document); });
   document.addEventListener("htmx:beforeSwap", function (event) { disposeCharts(event.detail.target); });
-  document.addEventListener("htmx:afterSettle", function (event) { initCharts(event.detail.target); });
+  // An outerHTML swap settles the new elements (event.target), while detail.target is the element replaced.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    initCharts(event.target && event.target.isConnected ? event.target : event.detail.target);
+  });
   document.addEventListener("htmx:historyRestore", function () { initCharts(document); });
   window.addEventListener("resize", function () {
     if (!window.echarts) return;
