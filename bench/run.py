@@ -3,8 +3,11 @@
     python bench/run.py                    # 1,000,000 persons (BENCH_PERSONS to change), both databases
     BENCH_DATABASES=sqlite python bench/run.py
 
-PostgreSQL runs in throw-away databases on 127.0.0.1:5432 (user postgres). Results go into
-docs/benchmarks.md by hand, with the machine they ran on.
+PostgreSQL runs in throw-away databases on 127.0.0.1:5432 (user postgres). Then, once (no database
+involved), the area measures over a synthetic Parquet snapshot: bench_measures.py at 10,000,000 persons,
+the size of its targets (BENCH_MEASURES_PERSONS to change; BENCH_MEASURES=0 to skip it, BENCH_SPARK=0 to
+skip its Spark part, about 2.5 of its 7.5 minutes; it waits for a quiet machine before each part).
+Results go into docs/benchmarks.md by hand, with the machine they ran on.
 """
 
 from __future__ import annotations
@@ -54,6 +57,11 @@ def main() -> None:
         results.append(gen)
         url = PG.format(name="jingzhun_bench") if db == "postgres" else f"sqlite:///{ROOT / 'var/bench/bench_generate.sqlite3'}"
         results.append(run("bench_search.py", env={"DATABASE_URL": url}))
+        results.append(run("bench_import.py", "--persons", persons, "--database", db,
+                           env={"DATABASE_URL": PG.format(name="jingzhun_bench_import")} if db == "postgres" else None))
+    if os.environ.get("BENCH_MEASURES", "1") != "0":
+        spark = [] if os.environ.get("BENCH_SPARK", "1") != "0" else ["--no-spark"]
+        results.append(run("bench_measures.py", "--persons", os.environ.get("BENCH_MEASURES_PERSONS", "10000000"), *spark))
     machine = {"machine": platform.machine(), "cpus": os.cpu_count(), "python": platform.python_version()}
     out_dir = ROOT / "bench" / "results"
     out_dir.mkdir(exist_ok=True)

@@ -1,0 +1,228 @@
+"""Merging a validated batch into the registry: set-based upserts by natural keys, in resumable chunks.
+
+Members: households by number, persons by identity number (living persons), an open membership for every
+person, then each household's head and size from its open memberships.  New households get their status
+history (registered on 31 December of ``registered_year``, exited on 31 December of ``exited_year``).
+Existing households and persons are updated with the file's non-empty cells; their status is not touched
+(statuses change through the procedures).  Incomes: one record per household and year, totals computed by
+``registry.income.compute_income`` under the year's component rules.
+
+Each chunk of staged households (or incomes) is one transaction that also advances the batch's
+``merge_cursor``: a killed merge resumes after the last committed chunk, and every statement skips rows
+already present, so even a rerun from the start ends with exactly the file's rows.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from jingzhun.policy.selectors import excluded_income_components
+from jingzhun.registry.income import COMPONENTS, compute_income
+from jingzhun.registry.models import Household, IncomeRecord, Person
+
+from .models import ImportBatch, StagedHousehold, StagedIncome
+
+HOUSEHOLD_COLUMNS = [f.name for f in StagedHousehold._meta.concrete_fields
+                     if f.name not in ("id", "batch", "sheet", "row", "number", "village", "household_size", "status",
+                                       "registered_year", "exited_year")]
+PERSON_COLUMNS = ["relation", "name", "name_pinyin", "name_initials", "sex", "birth_date", "ethnicity", "education",
+                  "student_status", "health", "labour_ability", "work_status", "months_away", "medical_insurance",
+                  "serious_illness_insurance", "pension_insurance", "tekun"]
+
+
+def _default(model, name):
+    """The registry's value for an empty cell: the field's default, '' for text, else None (no default)."""
+    f = model._meta.get_field(name)
+    if f.has_default():
+        return f.get_default()
+    return "" if f.empty_strings_allowed and not f.null and f.get_internal_type() in ("CharField", "TextField") else None
+
+
+def _coalesce(alias: str, cols: list[str], model) -> tuple[str, list]:
+    parts, params = [], []
+    for c in cols:
+        d = _default(model, c)
+        if d is None:
+            parts.append(f"{alias}.{_q(c)}")
+        else:
+            parts.append(f"COALESCE({alias}.{_q(c)}, %s)")
+            params.append(d)
+    return ", ".join(parts), params
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _merge_households(cur, batch: ImportBatch, lo: int, hi: int, now, today) -> dict:
+    b = [batch.pk, lo, hi]
+    in_chunk = "s.batch_id = %s AND s.id > %s AND s.id <= %s"
+    cols = HOUSEHOLD_COLUMNS
+    select, defaults = _coalesce("s", cols, Household)
+    cur.execute(
+        f"INSERT INTO registry_household (number, area_id, head_name, size, status, registered_year, exited_year, "
+        f"{', '.join(_q(c) for c in cols)}, created_at, updated_at) "
+        f"SELECT s.number, s.village, '', 0, COALESCE(s.status, 'none'), s.registered_year, s.exited_year, {select}, %s, %s "
+        f"FROM imports_stagedhousehold s WHERE {in_chunk} "
+        f"AND NOT EXISTS (SELECT 1 FROM registry_household h WHERE h.number = s.number)",
+        [*defaults, now, now, *b])
+    inserted = cur.rowcount
+    sets = ", ".join(f"{_q(c)} = COALESCE(s.{_q(c)}, registry_household.{_q(c)})" for c in cols)
+    cur.execute(f"UPDATE registry_household SET {sets}, updated_at = %s FROM imports_stagedhousehold s "
+                f"WHERE registry_household.number = s.number AND {in_chunk} AND registry_household.created_at < %s",
+                [now, *b, now])
+    updated = cur.rowcount
+    # status history of the households created here: registered (poor), exited, returned
+    for frm, to_status, year_col, statuses in (("none", "poor", "registered_year", ("poor", "exited", "returned")),
+                                                ("poor", "exited", "exited_year", ("exited", "returned")),
+                                                ("exited", "returned", None, ("returned",))):
+        if year_col is None:
+            when = "%s"
+            when_params = [today]
+        elif connection.vendor == "postgresql":
+            when = f"COALESCE(make_date(s.{year_col}, 12, 31), %s)"
+            when_params = [today]
+        else:
+            when = f"COALESCE(s.{year_col} || '-12-31', %s)"
+            when_params = [today.isoformat()]
+        marks = ", ".join("%s" for _ in statuses)
+        cur.execute(
+            "INSERT INTO registry_statuschange (household_id, from_status, to_status, effective_date, procedure, recorded_at) "
+            f"SELECT h.id, %s, %s, {when}, 'import', %s FROM imports_stagedhousehold s JOIN registry_household h ON h.number = s.number "
+            f"WHERE {in_chunk} AND h.created_at = %s AND s.status IN ({marks}) "
+            "AND NOT EXISTS (SELECT 1 FROM registry_statuschange x WHERE x.household_id = h.id AND x.to_status = %s)",
+            [frm, to_status, *when_params, now, *b, now, *statuses, to_status])
+    return {"households_created": inserted, "households_updated": updated}
+
+
+def _merge_persons(cur, batch: ImportBatch, lo: int, hi: int, now, today) -> dict:
+    b = [batch.pk, lo, hi]
+    chunk = ("JOIN imports_stagedhousehold s ON s.batch_id = p.batch_id AND s.number = p.household_number "
+             "WHERE p.batch_id = %s AND s.id > %s AND s.id <= %s")
+    cols = PERSON_COLUMNS
+    select, defaults = _coalesce("p", cols, Person)
+    cur.execute(
+        f"INSERT INTO registry_person (household_id, area_id, id_number, dibao, {', '.join(_q(c) for c in cols)}, created_at, updated_at) "
+        f"SELECT h.id, h.area_id, p.id_number, COALESCE(p.person_dibao, %s), {select}, %s, %s "
+        f"FROM imports_stagedperson p JOIN registry_household h ON h.number = p.household_number {chunk} "
+        f"AND NOT EXISTS (SELECT 1 FROM registry_person x WHERE x.id_number = p.id_number AND x.death_date IS NULL) "
+        'ORDER BY p."row"',  # ids in the file's order
+        [_default(Person, "dibao"), *defaults, now, now, *b])
+    inserted = cur.rowcount
+    sets = ", ".join(f"{_q(c)} = COALESCE(p.{_q(c)}, registry_person.{_q(c)})" for c in cols)
+    cur.execute(
+        f"UPDATE registry_person SET {sets}, dibao = COALESCE(p.person_dibao, registry_person.dibao), updated_at = %s "
+        f"FROM imports_stagedperson p JOIN imports_stagedhousehold s ON s.batch_id = p.batch_id AND s.number = p.household_number "
+        f"WHERE registry_person.id_number = p.id_number AND registry_person.death_date IS NULL "
+        f"AND p.batch_id = %s AND s.id > %s AND s.id <= %s AND registry_person.created_at < %s",
+        [now, *b, now])
+    updated = cur.rowcount
+    cur.execute(
+        "INSERT INTO registry_membership (person_id, household_id, relation, start_date, start_reason, end_reason) "
+        f"SELECT rp.id, rp.household_id, rp.relation, %s, 'registration', '' FROM imports_stagedperson p "
+        f"JOIN registry_person rp ON rp.id_number = p.id_number AND rp.death_date IS NULL {chunk} "
+        "AND NOT EXISTS (SELECT 1 FROM registry_membership m WHERE m.person_id = rp.id AND m.end_date IS NULL) "
+        'ORDER BY p."row"',
+        [today, *b])
+    cur.execute(
+        "UPDATE registry_membership SET relation = rp.relation FROM registry_person rp "
+        "JOIN imports_stagedperson p ON p.id_number = rp.id_number AND rp.death_date IS NULL "
+        "JOIN imports_stagedhousehold s ON s.batch_id = p.batch_id AND s.number = p.household_number "
+        "WHERE registry_membership.person_id = rp.id AND registry_membership.end_date IS NULL "
+        "AND registry_membership.relation <> rp.relation AND p.batch_id = %s AND s.id > %s AND s.id <= %s", b)
+    # head, head's name and size of every household of the chunk, from the register as it now stands
+    cur.execute(
+        "UPDATE registry_household SET head_id = agg.head_id, size = agg.members FROM ("
+        "SELECT m.household_id AS hid, COUNT(*) AS members, MIN(CASE WHEN p.relation = 'head' THEN p.id END) AS head_id "
+        "FROM imports_stagedhousehold s JOIN registry_household hh ON hh.number = s.number "
+        "JOIN registry_membership m ON m.household_id = hh.id AND m.end_date IS NULL "
+        "JOIN registry_person p ON p.id = m.person_id AND p.death_date IS NULL "
+        "WHERE s.batch_id = %s AND s.id > %s AND s.id <= %s GROUP BY m.household_id) agg "
+        "WHERE registry_household.id = agg.hid", b)
+    cur.execute(
+        "UPDATE registry_household SET head_name = p.name FROM registry_person p, imports_stagedhousehold s "
+        "WHERE p.id = registry_household.head_id AND registry_household.number = s.number "
+        "AND s.batch_id = %s AND s.id > %s AND s.id <= %s", b)
+    return {"persons_created": inserted, "persons_updated": updated}
+
+
+def _add(total: dict, part: dict) -> None:
+    for k, v in part.items():
+        total[k] = total.get(k, 0) + max(v, 0)
+
+
+def _analyze() -> None:
+    """Fresh planner statistics on PostgreSQL: the registry may have grown from nothing within this merge, and
+    plans made for empty tables (sequential scans under each joined row) turn quadratic."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cur:
+        for table in ("imports_stagedhousehold", "imports_stagedperson", "registry_household", "registry_person", "registry_membership"):
+            cur.execute(f"ANALYZE {table}")
+
+
+def merge_members(batch: ImportBatch, progress=None) -> dict:
+    _analyze()
+    ids = list(StagedHousehold.objects.filter(batch=batch, id__gt=batch.merge_cursor).order_by("id").values_list("id", flat=True))
+    total = dict(batch.result.get("counts", {}))
+    today = timezone.localdate()
+    done = 0
+    size = settings.IMPORT_MERGE_CHUNK
+    for start in range(0, len(ids), size):
+        chunk = ids[start:start + size]
+        lo, hi = chunk[0] - 1, chunk[-1]
+        now = timezone.now()
+        with transaction.atomic(), connection.cursor() as cur:
+            counts = _merge_households(cur, batch, lo, hi, now, today)
+            counts.update(_merge_persons(cur, batch, lo, hi, now, today))
+            _add(total, counts)
+            batch.merge_cursor = hi
+            batch.result = {**batch.result, "counts": total}
+            batch.save(update_fields=["merge_cursor", "result"])
+        done += len(chunk)
+        if connection.vendor == "postgresql" and (start // size) in (1, 4, 16, 64, 256):  # as the register grows
+            _analyze()
+        if progress:
+            progress(done, len(ids))
+    return total
+
+
+def merge_incomes(batch: ImportBatch, progress=None) -> dict:
+    qs = StagedIncome.objects.filter(batch=batch, id__gt=batch.merge_cursor).order_by("id")
+    total = dict(batch.result.get("counts", {}))
+    todo = qs.count()
+    done = 0
+    excluded_cache: dict[tuple[int, str], frozenset] = {}
+    while True:
+        rows = list(qs.filter(id__gt=batch.merge_cursor)[: settings.IMPORT_MERGE_CHUNK])
+        if not rows:
+            break
+        households = dict(Household.objects.filter(number__in={r.household_number for r in rows}).values_list("number", "id"))
+        areas = dict(Household.objects.filter(id__in=households.values()).values_list("id", "area_id"))
+        records = []
+        for r in rows:
+            hid = households[r.household_number]
+            key = (r.year, areas[hid])
+            if key not in excluded_cache:
+                excluded_cache[key] = excluded_income_components(r.year, areas[hid])
+            parts = {k: getattr(r, k) or Decimal(0) for k in COMPONENTS}
+            t = compute_income(parts, production_costs=r.production_costs or Decimal(0), members=r.members, excluded=excluded_cache[key])
+            records.append(IncomeRecord(household_id=hid, year=r.year, members=r.members, production_costs=r.production_costs or Decimal(0),
+                                        gross=t.gross, net=t.net, per_capita=t.per_capita, **parts))
+        with transaction.atomic():
+            IncomeRecord.objects.bulk_create(records, update_conflicts=True, unique_fields=["household", "year"],
+                                             update_fields=["members", *COMPONENTS, "production_costs", "gross", "net", "per_capita", "updated_at"])
+            _add(total, {"income_records": len(records)})
+            batch.merge_cursor = rows[-1].id
+            batch.result = {**batch.result, "counts": total}
+            batch.save(update_fields=["merge_cursor", "result"])
+        done += len(rows)
+        if progress:
+            progress(done, todo)
+    return total
+
+
