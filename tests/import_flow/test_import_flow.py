@@ -48,6 +48,25 @@ def test_a_clean_file_merges_households_persons_memberships_and_status_history(a
     assert (Household.objects.count(), Person.objects.count(), Membership.objects.count()) == (2, 4, 4)
 
 
+def test_a_later_file_adds_members_updates_persons_and_creates_households_in_the_same_chunk(areas, var_dir, ids, tmp_path, settings):
+    settings.IMPORT_MERGE_CHUNK = 2  # H001 (existing) and H002 (new) in one chunk, H003 (new) in the next
+    first = household_rows("H001", ids, members=2)
+    import_merge(_run(write_csv(tmp_path / "a.csv", first)), actor=None)
+    first[1]["name"] = "张丽"  # a member renamed
+    added = {**first[1], "name": "张二", "id_number": ids(born=dt.date(2010, 3, 4), sex="F")}
+    rows = [*first, added, *household_rows("H002", ids, members=3), *household_rows("H003", ids)]
+    merged = import_merge(_run(write_csv(tmp_path / "b.csv", rows)), actor=None)
+    assert merged.result["counts"] == {"households_created": 2, "households_updated": 1, "persons_created": 5, "persons_updated": 2}
+    assert merged.merge_cursor == 3
+    got = {h.number: (h.size, h.head_name, h.head.id_number) for h in Household.objects.select_related("head")}
+    assert got == {"H001": (3, "张三", first[0]["id_number"]), "H002": (3, "张三", rows[3]["id_number"]),
+                   "H003": (1, "张三", rows[6]["id_number"])}
+    assert Person.objects.get(id_number=first[1]["id_number"]).name == "张丽"
+    assert Membership.objects.filter(end_date__isnull=True).count() == Person.objects.count() == 7
+    assert Membership.objects.get(person__id_number=added["id_number"]).household.number == "H001"
+    assert StatusChange.objects.count() == 3
+
+
 def test_every_cell_and_row_check_reports_row_column_and_code(areas, var_dir, ids, tmp_path, people, household):
     existing = household.head  # the shared fixture's household in 岜沙村 (number assigned by the register)
     dead = Person.objects.create(area_id=VILLAGE, relation="other", name="故人", name_pinyin="guren", name_initials="gr",
@@ -183,3 +202,29 @@ def test_exports_mask_ids_and_guard_against_formulas(areas, var_dir, ids, tmp_pa
     assert "'=HYPERLINK" in text and "'+8613800000000" in text
     assert rows[0]["id_number"] not in text and rows[0]["id_number"][:6] in text  # masked
     assert not StagedPerson.objects.exists()  # the merge empties its staging rows
+
+
+def test_staging_lost_in_a_database_crash_asks_for_validation_again(areas, var_dir, ids, tmp_path):
+    from django.db import connection
+
+    batch = _run(write_csv(tmp_path / "c.csv", household_rows("L1", ids, members=2)))
+    with connection.cursor() as cur:  # what PostgreSQL's crash recovery does to the unlogged staging tables
+        cur.execute("DELETE FROM imports_stagedperson")
+        cur.execute("DELETE FROM imports_stagedhousehold")
+    with pytest.raises(ImportRefused, match="validate the file again|重新校验"):
+        import_merge(batch, actor=None)
+    batch.refresh_from_db()
+    assert (batch.status, batch.message.split(":")[0]) == (ImportStatus.UPLOADED, "staging_lost")
+    assert not Household.objects.exists()
+    batch = import_merge(import_validate(batch, actor=None, today=dt.date(2026, 11, 22)), actor=None)
+    assert (batch.status, Person.objects.count()) == (ImportStatus.MERGED, 2)
+
+
+def test_staging_tables_are_unlogged_on_postgresql(db):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("UNLOGGED is PostgreSQL's")
+    with connection.cursor() as cur:
+        cur.execute("SELECT relname, relpersistence FROM pg_class WHERE relname LIKE 'imports_staged%%' AND relkind = 'r' ORDER BY relname")
+        assert cur.fetchall() == [("imports_stagedhousehold", "u"), ("imports_stagedincome", "u"), ("imports_stagedperson", "u")]

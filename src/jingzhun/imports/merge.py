@@ -58,15 +58,22 @@ def _q(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
-def _merge_households(cur, batch: ImportBatch, lo: int, hi: int, now, today) -> dict:
+# A household created by the merge has exactly the file's members (a member already in the register elsewhere is
+# an error that blocks the merge): its size and head's name come from the staged rows.
+NEW_SIZE = ("(SELECT COUNT(*) FROM imports_stagedperson sp WHERE sp.batch_id = s.batch_id AND sp.household_number = s.number)")
+NEW_HEAD_NAME = ("COALESCE((SELECT MIN(sp.name) FROM imports_stagedperson sp WHERE sp.batch_id = s.batch_id "
+                 "AND sp.household_number = s.number AND sp.relation = 'head'), '')")
+
+
+def _merge_households(cur, batch: ImportBatch, lo: str, hi: str, now, today) -> dict:
     b = [batch.pk, lo, hi]
-    in_chunk = "s.batch_id = %s AND s.id > %s AND s.id <= %s"
+    in_chunk = "s.batch_id = %s AND s.number > %s AND s.number <= %s"
     cols = HOUSEHOLD_COLUMNS
     select, defaults = _coalesce("s", cols, Household)
     cur.execute(
         f"INSERT INTO registry_household (number, area_id, head_name, size, status, registered_year, exited_year, "
         f"{', '.join(_q(c) for c in cols)}, created_at, updated_at) "
-        f"SELECT s.number, s.village, '', 0, COALESCE(s.status, 'none'), s.registered_year, s.exited_year, {select}, %s, %s "
+        f"SELECT s.number, s.village, {NEW_HEAD_NAME}, {NEW_SIZE}, COALESCE(s.status, 'none'), s.registered_year, s.exited_year, {select}, %s, %s "
         f"FROM imports_stagedhousehold s WHERE {in_chunk} "
         f"AND NOT EXISTS (SELECT 1 FROM registry_household h WHERE h.number = s.number)",
         [*defaults, now, now, *b])
@@ -93,60 +100,66 @@ def _merge_households(cur, batch: ImportBatch, lo: int, hi: int, now, today) -> 
         cur.execute(
             "INSERT INTO registry_statuschange (household_id, from_status, to_status, effective_date, procedure, recorded_at) "
             f"SELECT h.id, %s, %s, {when}, 'import', %s FROM imports_stagedhousehold s JOIN registry_household h ON h.number = s.number "
-            f"WHERE {in_chunk} AND h.created_at = %s AND s.status IN ({marks}) "
-            "AND NOT EXISTS (SELECT 1 FROM registry_statuschange x WHERE x.household_id = h.id AND x.to_status = %s)",
-            [frm, to_status, *when_params, now, *b, now, *statuses, to_status])
+            f"WHERE {in_chunk} AND h.created_at = %s AND s.status IN ({marks})",  # created in this transaction: no history yet
+            [frm, to_status, *when_params, now, *b, now, *statuses])
     return {"households_created": inserted, "households_updated": updated}
 
 
-def _merge_persons(cur, batch: ImportBatch, lo: int, hi: int, now, today) -> dict:
+def _merge_persons(cur, batch: ImportBatch, lo: str, hi: str, now, today, households_updated: int) -> dict:
     b = [batch.pk, lo, hi]
-    chunk = ("JOIN imports_stagedhousehold s ON s.batch_id = p.batch_id AND s.number = p.household_number "
-             "WHERE p.batch_id = %s AND s.id > %s AND s.id <= %s")
+    in_chunk = "p.batch_id = %s AND p.household_number > %s AND p.household_number <= %s"
     cols = PERSON_COLUMNS
     select, defaults = _coalesce("p", cols, Person)
-    cur.execute(
+    insert_persons = (
         f"INSERT INTO registry_person (household_id, area_id, id_number, dibao, {', '.join(_q(c) for c in cols)}, created_at, updated_at) "
         f"SELECT h.id, h.area_id, p.id_number, COALESCE(p.person_dibao, %s), {select}, %s, %s "
-        f"FROM imports_stagedperson p JOIN registry_household h ON h.number = p.household_number {chunk} "
+        f"FROM imports_stagedperson p JOIN registry_household h ON h.number = p.household_number WHERE {in_chunk} "
         f"AND NOT EXISTS (SELECT 1 FROM registry_person x WHERE x.id_number = p.id_number AND x.death_date IS NULL) "
-        'ORDER BY p."row"',  # ids in the file's order
-        [_default(Person, "dibao"), *defaults, now, now, *b])
-    inserted = cur.rowcount
-    sets = ", ".join(f"{_q(c)} = COALESCE(p.{_q(c)}, registry_person.{_q(c)})" for c in cols)
-    cur.execute(
-        f"UPDATE registry_person SET {sets}, dibao = COALESCE(p.person_dibao, registry_person.dibao), updated_at = %s "
-        f"FROM imports_stagedperson p JOIN imports_stagedhousehold s ON s.batch_id = p.batch_id AND s.number = p.household_number "
-        f"WHERE registry_person.id_number = p.id_number AND registry_person.death_date IS NULL "
-        f"AND p.batch_id = %s AND s.id > %s AND s.id <= %s AND registry_person.created_at < %s",
-        [now, *b, now])
-    updated = cur.rowcount
-    cur.execute(
-        "INSERT INTO registry_membership (person_id, household_id, relation, start_date, start_reason, end_reason) "
-        f"SELECT rp.id, rp.household_id, rp.relation, %s, 'registration', '' FROM imports_stagedperson p "
-        f"JOIN registry_person rp ON rp.id_number = p.id_number AND rp.death_date IS NULL {chunk} "
-        "AND NOT EXISTS (SELECT 1 FROM registry_membership m WHERE m.person_id = rp.id AND m.end_date IS NULL) "
-        'ORDER BY p."row"',
-        [today, *b])
-    cur.execute(
-        "UPDATE registry_membership SET relation = rp.relation FROM registry_person rp "
-        "JOIN imports_stagedperson p ON p.id_number = rp.id_number AND rp.death_date IS NULL "
-        "JOIN imports_stagedhousehold s ON s.batch_id = p.batch_id AND s.number = p.household_number "
-        "WHERE registry_membership.person_id = rp.id AND registry_membership.end_date IS NULL "
-        "AND registry_membership.relation <> rp.relation AND p.batch_id = %s AND s.id > %s AND s.id <= %s", b)
+        'ORDER BY p."row"')  # ids in the file's order
+    params = [_default(Person, "dibao"), *defaults, now, now, *b]
+    if connection.vendor == "postgresql":  # the new persons' memberships, and the heads of new households, from the rows inserted
+        cur.execute(f"WITH new AS ({insert_persons} RETURNING id, household_id, relation), "
+                    "m AS (INSERT INTO registry_membership (person_id, household_id, relation, start_date, start_reason, end_reason) "
+                    "SELECT id, household_id, relation, %s, 'registration', '' FROM new), "
+                    "heads AS (UPDATE registry_household SET head_id = new.id FROM new WHERE new.relation = 'head' "
+                    "AND registry_household.id = new.household_id AND registry_household.created_at = %s) "
+                    "SELECT COUNT(*) FROM new", [*params, today, now])
+        inserted = cur.fetchone()[0]
+    else:
+        cur.execute(insert_persons, params)
+        inserted = cur.rowcount
+    cur.execute(f"SELECT COUNT(*) FROM imports_stagedperson p WHERE {in_chunk}", b)
+    updated = 0
+    existing = cur.fetchone()[0] > inserted or households_updated > 0
+    if existing or connection.vendor != "postgresql":  # persons or households already in the register
+        sets = ", ".join(f"{_q(c)} = COALESCE(p.{_q(c)}, registry_person.{_q(c)})" for c in cols)
+        cur.execute(
+            f"UPDATE registry_person SET {sets}, dibao = COALESCE(p.person_dibao, registry_person.dibao), updated_at = %s "
+            f"FROM imports_stagedperson p WHERE registry_person.id_number = p.id_number AND registry_person.death_date IS NULL "
+            f"AND {in_chunk} AND registry_person.created_at < %s", [now, *b, now])
+        updated = cur.rowcount
+        cur.execute(
+            "INSERT INTO registry_membership (person_id, household_id, relation, start_date, start_reason, end_reason) "
+            "SELECT rp.id, rp.household_id, rp.relation, %s, 'registration', '' FROM imports_stagedperson p "
+            f"JOIN registry_person rp ON rp.id_number = p.id_number AND rp.death_date IS NULL WHERE {in_chunk} "
+            "AND NOT EXISTS (SELECT 1 FROM registry_membership m WHERE m.person_id = rp.id AND m.end_date IS NULL) "
+            'ORDER BY p."row"', [today, *b])
+        cur.execute(
+            "UPDATE registry_membership SET relation = rp.relation FROM registry_person rp, imports_stagedperson p "
+            "WHERE p.id_number = rp.id_number AND rp.death_date IS NULL AND registry_membership.person_id = rp.id "
+            f"AND registry_membership.end_date IS NULL AND registry_membership.relation <> rp.relation AND {in_chunk}", b)
+    if not existing and connection.vendor == "postgresql":  # all new: sizes, heads and names are already right
+        return {"persons_created": inserted, "persons_updated": updated}
     # head, head's name and size of every household of the chunk, from the register as it now stands
     cur.execute(
-        "UPDATE registry_household SET head_id = agg.head_id, size = agg.members FROM ("
-        "SELECT m.household_id AS hid, COUNT(*) AS members, MIN(CASE WHEN p.relation = 'head' THEN p.id END) AS head_id "
+        "UPDATE registry_household SET head_id = agg.head_id, size = agg.members, head_name = COALESCE(agg.head_name, '') FROM ("
+        "SELECT m.household_id AS hid, COUNT(*) AS members, MIN(CASE WHEN p.relation = 'head' THEN p.id END) AS head_id, "
+        "MIN(CASE WHEN p.relation = 'head' THEN p.name END) AS head_name "
         "FROM imports_stagedhousehold s JOIN registry_household hh ON hh.number = s.number "
         "JOIN registry_membership m ON m.household_id = hh.id AND m.end_date IS NULL "
         "JOIN registry_person p ON p.id = m.person_id AND p.death_date IS NULL "
-        "WHERE s.batch_id = %s AND s.id > %s AND s.id <= %s GROUP BY m.household_id) agg "
+        "WHERE s.batch_id = %s AND s.number > %s AND s.number <= %s GROUP BY m.household_id) agg "
         "WHERE registry_household.id = agg.hid", b)
-    cur.execute(
-        "UPDATE registry_household SET head_name = p.name FROM registry_person p, imports_stagedhousehold s "
-        "WHERE p.id = registry_household.head_id AND registry_household.number = s.number "
-        "AND s.batch_id = %s AND s.id > %s AND s.id <= %s", b)
     return {"persons_created": inserted, "persons_updated": updated}
 
 
@@ -155,39 +168,61 @@ def _add(total: dict, part: dict) -> None:
         total[k] = total.get(k, 0) + max(v, 0)
 
 
-def _analyze() -> None:
+def _analyze(registry_only: bool = False) -> None:
     """Fresh planner statistics on PostgreSQL: the registry may have grown from nothing within this merge, and
     plans made for empty tables (sequential scans under each joined row) turn quadratic."""
     if connection.vendor != "postgresql":
         return
+    staging = () if registry_only else ("imports_stagedhousehold", "imports_stagedperson")
     with connection.cursor() as cur:
-        for table in ("imports_stagedhousehold", "imports_stagedperson", "registry_household", "registry_person", "registry_membership"):
+        for table in (*staging, "registry_household", "registry_person", "registry_membership"):
             cur.execute(f"ANALYZE {table}")
 
 
+def _boundaries(batch: ImportBatch, after: str) -> list[str]:
+    """The last household number of each chunk still to merge (chunks are ranges of household numbers, so that
+    a household's members, wherever they stand in the file, are merged with it)."""
+    numbers = (StagedHousehold.objects.filter(batch=batch, number__gt=after).order_by("number")
+               .values_list("number", flat=True).distinct())
+    size = settings.IMPORT_MERGE_CHUNK
+    out, last, n = [], None, 0
+    for number in numbers.iterator(chunk_size=20_000):
+        n += 1
+        last = number
+        if n % size == 0:
+            out.append(number)
+    if last is not None and (not out or out[-1] != last):
+        out.append(last)
+    return out
+
+
 def merge_members(batch: ImportBatch, progress=None) -> dict:
+    """Merge in chunks of ``IMPORT_MERGE_CHUNK`` households; ``result["after"]`` is the last household number
+    merged and ``merge_cursor`` the number of households merged (both advance with each committed chunk)."""
     _analyze()
-    ids = list(StagedHousehold.objects.filter(batch=batch, id__gt=batch.merge_cursor).order_by("id").values_list("id", flat=True))
+    after = batch.result.get("after", "")
+    bounds = _boundaries(batch, after)
     total = dict(batch.result.get("counts", {}))
     today = timezone.localdate()
-    done = 0
-    size = settings.IMPORT_MERGE_CHUNK
-    for start in range(0, len(ids), size):
-        chunk = ids[start:start + size]
-        lo, hi = chunk[0] - 1, chunk[-1]
+    todo = batch.households
+    for i, hi in enumerate(bounds):
         now = timezone.now()
         with transaction.atomic(), connection.cursor() as cur:
-            counts = _merge_households(cur, batch, lo, hi, now, today)
-            counts.update(_merge_persons(cur, batch, lo, hi, now, today))
+            if connection.vendor == "postgresql":  # the last chunk's commit (and the batch's final status) flush it all
+                cur.execute("SET LOCAL synchronous_commit TO OFF")
+            counts = _merge_households(cur, batch, after, hi, now, today)
+            counts.update(_merge_persons(cur, batch, after, hi, now, today, counts["households_updated"]))
             _add(total, counts)
-            batch.merge_cursor = hi
-            batch.result = {**batch.result, "counts": total}
+            cur.execute("SELECT COUNT(*) FROM imports_stagedhousehold WHERE batch_id = %s AND number > %s AND number <= %s",
+                        [batch.pk, after, hi])
+            batch.merge_cursor += cur.fetchone()[0]
+            batch.result = {**batch.result, "counts": total, "after": hi}
             batch.save(update_fields=["merge_cursor", "result"])
-        done += len(chunk)
-        if connection.vendor == "postgresql" and (start // size) in (1, 4, 16, 64, 256):  # as the register grows
-            _analyze()
+        after = hi
+        if connection.vendor == "postgresql" and i in (0, 3, 15):  # the register grows: plan the next chunks with its size
+            _analyze(registry_only=True)
         if progress:
-            progress(done, len(ids))
+            progress(batch.merge_cursor, todo)
     return total
 
 

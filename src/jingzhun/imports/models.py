@@ -74,6 +74,12 @@ class ImportIssue(models.Model):
         indexes = [models.Index(fields=["batch", "code"]), models.Index(fields=["batch", "row"])]
 
 
+STAGING_NOTE = """The staging tables are scratch space: on PostgreSQL they are UNLOGGED (no write-ahead log: a COPY into them
+costs half as much, and a database crash empties them, which ``import_merge`` detects and answers with "validate
+again") and their batch column has no foreign-key constraint (a constraint trigger per staged row; deleting a
+batch still deletes its staged rows, through Django's cascade)."""
+
+
 def _nullable(field: models.Field) -> models.Field:
     field.null = True
     field.blank = True
@@ -83,7 +89,7 @@ def _nullable(field: models.Field) -> models.Field:
 class StagedHousehold(models.Model):
     """One household of the file (from the households sheet, or from its head's row in the flat layout)."""
 
-    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="+")
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="+", db_constraint=False)  # see STAGING_NOTE
     sheet = models.CharField(max_length=31, blank=True)
     row = models.PositiveIntegerField()
     number = models.CharField(max_length=20)
@@ -120,7 +126,7 @@ class StagedHousehold(models.Model):
 
 
 class StagedPerson(models.Model):
-    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="+")
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="+", db_constraint=False)  # see STAGING_NOTE
     sheet = models.CharField(max_length=31, blank=True)
     row = models.PositiveIntegerField()
     household_number = models.CharField(max_length=20)
@@ -149,7 +155,7 @@ class StagedPerson(models.Model):
 
 
 class StagedIncome(models.Model):
-    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="+")
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="+", db_constraint=False)  # see STAGING_NOTE
     sheet = models.CharField(max_length=31, blank=True)
     row = models.PositiveIntegerField()
     household_number = models.CharField(max_length=20)

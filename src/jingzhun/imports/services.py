@@ -131,6 +131,17 @@ def _validate_parts(batch: ImportBatch, opened, *, actor, today, progress) -> Im
     return batch
 
 
+STAGING_LOST = "staging_lost: the validated rows were lost when the database restarted; validate the file again"
+
+
+def _staging_intact(batch: ImportBatch) -> bool:
+    """The staged rows are all there (PostgreSQL empties its unlogged staging tables after a crash)."""
+    if batch.layout == "incomes":
+        return StagedIncome.objects.filter(batch=batch).exists() or batch.rows == 0  # a crash empties the whole table
+    return (StagedHousehold.objects.filter(batch=batch).count() == batch.households
+            and StagedPerson.objects.filter(batch=batch).count() == batch.persons)
+
+
 def import_merge(batch: ImportBatch, *, actor, progress=None) -> ImportBatch:
     """Phase 2 (the user confirmed): merge in resumable chunks; one audit event with the counts at the end."""
     batch.refresh_from_db()
@@ -141,6 +152,9 @@ def import_merge(batch: ImportBatch, *, actor, progress=None) -> ImportBatch:
     if batch.status not in (ImportStatus.VALIDATED, ImportStatus.MERGING) or batch.error_count:
         raise ImportRefused(_("Only a validated import without errors can be merged (this one: %(status)s, %(errors)s errors).")
                             % {"status": batch.get_status_display(), "errors": batch.error_count})
+    if not _staging_intact(batch):
+        ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.UPLOADED, message=STAGING_LOST[:500])
+        raise ImportRefused(_("The validated rows of this import were lost when the database restarted: validate the file again."))
     ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.MERGING)
     batch.refresh_from_db()
     counts = merge.merge_incomes(batch, progress) if batch.layout == "incomes" else merge.merge_members(batch, progress)

@@ -45,14 +45,33 @@ def _known_id_areas() -> list[str]:
     return sorted(set(known_area_codes()) | set(PERMIT_AREA_CODES))
 
 
-def _issues(frame: pl.DataFrame, mask: pl.Expr, key: str, code: str, params: pl.Expr | None = None, value: pl.Expr | None = None) -> pl.DataFrame:
-    return frame.filter(mask).select(
-        row=pl.col("_row").cast(pl.Int64),
-        column=pl.lit(key),
-        code=pl.lit(code),
-        value=(value if value is not None else pl.col(key)).cast(pl.String).str.slice(0, 200),
-        params=(params if params is not None else pl.lit("{}")),
-    )
+class _Found:
+    """The issue checks of a batch, as masks evaluated together in one pass over the frame; the rows of each
+    check that fired then give the issue rows (value and params computed on those rows only)."""
+
+    def __init__(self):
+        self.specs: list[tuple[pl.Expr, str, str, pl.Expr | None, pl.Expr | None]] = []
+
+    def add(self, mask: pl.Expr, key: str, code: str, params: pl.Expr | None = None, value: pl.Expr | None = None) -> pl.Expr:
+        self.specs.append((mask, key, code, params, value))
+        return pl.col(f"__m{len(self.specs) - 1}")
+
+    def masks(self) -> dict[str, pl.Expr]:
+        return {f"__m{i}": spec[0].fill_null(False) for i, spec in enumerate(self.specs)}
+
+    def issues(self, frame: pl.DataFrame) -> list[pl.DataFrame]:
+        fired = frame.select(pl.col(f"__m{i}").any() for i in range(len(self.specs))).row(0) if self.specs else ()
+        out = []
+        for i, (_mask, key, code, params, value) in enumerate(self.specs):
+            if fired[i]:
+                out.append(frame.filter(pl.col(f"__m{i}")).select(
+                    row=pl.col("_row").cast(pl.Int64),
+                    column=pl.lit(key),
+                    code=pl.lit(code),
+                    value=(value if value is not None else pl.col(key)).cast(pl.String).str.slice(0, 200),
+                    params=(params if params is not None else pl.lit("{}")),
+                ))
+        return out
 
 
 def _json(**fields: pl.Expr | str | int) -> pl.Expr:
@@ -80,7 +99,7 @@ def parse_dates(text: pl.Expr) -> pl.Expr:
     return pl.coalesce(parsed)
 
 
-def _id_checks(frame: pl.DataFrame, key: str, today: dt.date) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
+def _id_checks(frame: pl.DataFrame, key: str, today: dt.date, found: _Found) -> pl.DataFrame:
     raw = pl.col(key)
     s = raw.str.strip_chars().str.replace_all(r"[\s\u3000]", "").str.to_uppercase()
     frame = frame.with_columns(_id_raw=s)
@@ -98,7 +117,8 @@ def _id_checks(frame: pl.DataFrame, key: str, today: dt.date) -> tuple[pl.DataFr
     digits = [s18.str.slice(i, 1).cast(pl.Int32, strict=False) * w for i, w in enumerate(ID_WEIGHTS)]
     expected = pl.lit(ID_CHECK).str.slice(pl.sum_horizontal(digits) % 11, 1)
     frame = frame.with_columns(_birth=birth, _check_ok=(s18.str.slice(17, 1) == expected),
-                               _area_ok=s18.str.slice(0, 6).is_in(_known_id_areas()))
+                               _area_ok=s18.str.slice(0, 6).is_in(_known_id_areas()), _sci=sci, _fmt_ok=fmt_ok, _is15=is15)
+    sci, fmt_ok, is15 = pl.col("_sci"), pl.col("_fmt_ok"), pl.col("_is15")
     present = raw.is_not_null()
     bad_len = present & ~sci & ~length.is_in([15, 18])
     bad_fmt = present & ~sci & ~bad_len & ~fmt_ok
@@ -109,114 +129,94 @@ def _id_checks(frame: pl.DataFrame, key: str, today: dt.date) -> tuple[pl.DataFr
     rounded = bad_check & pl.col("_id").str.ends_with("000")
     ok_so_far = ok_so_far & pl.col("_check_ok")
     bad_area = ok_so_far & ~pl.col("_area_ok")
-    issues = [
-        _issues(frame, present & sci, key, "id_scientific"),
-        _issues(frame, bad_len, key, "id_length", _json(length=length)),
-        _issues(frame, bad_fmt, key, "id_format"),
-        _issues(frame, bad_date, key, "id_date"),
-        _issues(frame, bad_check & ~rounded, key, "id_checksum"),
-        _issues(frame, rounded, key, "id_excel_rounded"),
-        _issues(frame, bad_area, key, "id_area", _json(area=s18.str.slice(0, 6))),
-        _issues(frame, present & is15 & ok_so_far & ~bad_area, key, "id_15_upgraded", _json(number=s18)),
-    ]
+    found.add(present & sci, key, "id_scientific")
+    found.add(bad_len, key, "id_length", _json(length=length))
+    found.add(bad_fmt, key, "id_format")
+    found.add(bad_date, key, "id_date")
+    found.add(bad_check & ~rounded, key, "id_checksum")
+    found.add(rounded, key, "id_excel_rounded")
+    found.add(bad_area, key, "id_area", _json(area=s18.str.slice(0, 6)))
+    found.add(present & is15 & ok_so_far & ~bad_area, key, "id_15_upgraded", _json(number=s18))
     valid = ok_so_far & ~bad_area
-    frame = frame.with_columns(
+    return frame.with_columns(
         _id_valid=valid.fill_null(False),
         _id_sex=pl.when(s18.str.slice(16, 1).cast(pl.Int32, strict=False) % 2 == 1).then(pl.lit("M")).otherwise(pl.lit("F")),
     )
-    return frame, issues
+
+
+def _clean(key: str) -> pl.Expr:
+    v = pl.col(key).str.strip_chars()
+    v = pl.when(v.str.contains(r"^'[=+\-@]")).then(v.str.slice(1)).otherwise(v)  # an export's formula guard
+    return pl.when(v == "").then(None).otherwise(v).alias(key)
 
 
 def validate_batch(frame: pl.DataFrame, layout: str, *, today: dt.date | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(normalised frame, issues) for one batch; the normalised frame keeps every row (``_ok`` false when a
-    cell has an error)."""
+    cell has an error).  The typed values and every check's mask are computed in one pass (``_Found``)."""
     today = today or dt.date.today()
     cols = {k: c for k, c in C.by_key(layout).items() if k in frame.columns}
-    issues: list[pl.DataFrame] = []
-    out: dict[str, pl.Expr] = {}
+    frame = frame.with_columns(_clean(key) for key in cols)
+    found = _Found()
+    typed: dict[str, pl.Expr] = {}  # computed once, as columns "__v_<key>", before the masks that use them
     bad: list[pl.Expr] = []
     for key, col in cols.items():
-        v = pl.col(key).str.strip_chars()
-        v = pl.when(v.str.contains(r"^'[=+\-@]")).then(v.str.slice(1)).otherwise(v)  # an export's formula guard
-        v = pl.when(v == "").then(None).otherwise(v)
-        frame = frame.with_columns(v.alias(key))
         present = pl.col(key).is_not_null()
         if col.required:
-            issues.append(_issues(frame, ~present, key, "required", value=pl.lit("")))
-            bad.append(~present)
+            bad.append(found.add(~present, key, "required", value=pl.lit("")))
         if col.kind == C.TEXT or col.kind == C.AREA:
-            out[key] = pl.col(key)
             if col.max_length:
-                too_long = present & (pl.col(key).str.len_chars() > col.max_length)
-                issues.append(_issues(frame, too_long, key, "too_long", _json(max=col.max_length)))
-                bad.append(too_long)
+                bad.append(found.add(present & (pl.col(key).str.len_chars() > col.max_length), key, "too_long", _json(max=col.max_length)))
         elif col.kind == C.CODE:
-            mapped = pl.col(key).str.to_lowercase().replace_strict(_code_map(layout, key), default=None, return_dtype=pl.String)
-            wrong = present & mapped.is_null()
+            typed[key] = pl.col(key).str.to_lowercase().replace_strict(_code_map(layout, key), default=None, return_dtype=pl.String)
             allowed = "、".join(zh for _code, zh, _en in col.choices[:12]) + ("…" if len(col.choices) > 12 else "")
-            issues.append(_issues(frame, wrong, key, "bad_code", _json(allowed=allowed)))
-            bad.append(wrong)
-            out[key] = mapped
+            bad.append(found.add(present & pl.col(f"__v_{key}").is_null(), key, "bad_code", _json(allowed=allowed)))
         elif col.kind == C.BOOL:
-            mapped = pl.col(key).str.to_lowercase().replace_strict(BOOL_VALUES, default=None, return_dtype=pl.Boolean)
-            wrong = present & mapped.is_null()
-            issues.append(_issues(frame, wrong, key, "bad_bool"))
-            bad.append(wrong)
-            out[key] = mapped
+            typed[key] = pl.col(key).str.to_lowercase().replace_strict(BOOL_VALUES, default=None, return_dtype=pl.Boolean)
+            bad.append(found.add(present & pl.col(f"__v_{key}").is_null(), key, "bad_bool"))
         elif col.kind in (C.INT, C.DECIMAL):
-            text = pl.col(key).str.replace_all(r"[,，\s]", "")
-            number = text.cast(pl.Float64, strict=False)
-            not_number = present & number.is_null()
-            issues.append(_issues(frame, not_number, key, "bad_number"))
-            bad.append(not_number)
+            typed[f"{key}__n"] = pl.col(key).str.replace_all(r"[,，\s]", "").cast(pl.Float64, strict=False)
+            number = pl.col(f"__v_{key}__n")
+            bad.append(found.add(present & number.is_null(), key, "bad_number"))
             if col.kind == C.INT:
-                fractional = present & number.is_not_null() & (number != number.round(0))
-                issues.append(_issues(frame, fractional, key, "not_integer"))
-                bad.append(fractional)
-                value = number.round(0).cast(pl.Int64, strict=False)
+                bad.append(found.add(present & number.is_not_null() & (number != number.round(0)), key, "not_integer"))
+                typed[key] = pl.col(key).str.replace_all(r"[,，\s]", "").cast(pl.Float64, strict=False).round(0).cast(pl.Int64, strict=False)
             else:
                 decimals = present & number.is_not_null() & ((number * 100 - (number * 100).round(0)).abs() > 1e-6)
-                issues.append(_issues(frame, decimals, key, "too_many_decimals"))
-                bad.append(decimals)
-                value = number.round(2)
+                bad.append(found.add(decimals, key, "too_many_decimals"))
+                typed[key] = pl.col(key).str.replace_all(r"[,，\s]", "").cast(pl.Float64, strict=False).round(2)
             if col.minimum is not None or col.maximum is not None:
                 lo = col.minimum if col.minimum is not None else float("-inf")
                 hi = col.maximum if col.maximum is not None else float("inf")
                 outside = present & number.is_not_null() & ((number < lo) | (number > hi))
-                issues.append(_issues(frame, outside, key, "out_of_range", _json(min=_num(col.minimum), max=_num(col.maximum))))
-                bad.append(outside)
-            out[key] = value
+                bad.append(found.add(outside, key, "out_of_range", _json(min=_num(col.minimum), max=_num(col.maximum))))
         elif col.kind == C.DATE:
-            parsed = parse_dates(pl.col(key))
-            wrong = present & parsed.is_null()
-            future = present & parsed.is_not_null() & (parsed > today)
-            issues.append(_issues(frame, wrong, key, "bad_date"))
-            issues.append(_issues(frame, future, key, "future_date", value=parsed))
-            bad += [wrong, future]
-            out[key] = parsed
+            typed[key] = parse_dates(pl.col(key))
+            parsed = pl.col(f"__v_{key}")
+            bad.append(found.add(present & parsed.is_null(), key, "bad_date"))
+            bad.append(found.add(present & parsed.is_not_null() & (parsed > today), key, "future_date", value=parsed))
         elif col.kind == C.ID_NUMBER:
-            frame, id_issues = _id_checks(frame, key, today)
-            issues += id_issues
+            frame = _id_checks(frame, key, today, found)
             bad.append(pl.col(key).is_not_null() & ~pl.col("_id_valid"))
-            out[key] = pl.when(pl.col("_id_valid")).then(pl.col("_id")).otherwise(pl.col(key))
+            typed[key] = pl.when(pl.col("_id_valid")).then(pl.col("_id")).otherwise(pl.col(key))
+    frame = frame.with_columns(**{f"__v_{k}": v for k, v in typed.items()})
+    out: dict[str, pl.Expr] = {key: pl.col(f"__v_{key}") if key in typed else pl.col(key) for key in cols}
     if "id_number" in cols:
         valid_id = pl.col("_id_valid")
         if "sex" in cols:
             sex = out["sex"]
-            wrong = valid_id & sex.is_not_null() & (sex != pl.col("_id_sex"))
-            issues.append(_issues(frame, wrong, "sex", "sex_mismatch", _json(expected=pl.col("_id_sex"))))
-            bad.append(wrong)
+            bad.append(found.add(valid_id & sex.is_not_null() & (sex != pl.col("_id_sex")), "sex", "sex_mismatch", _json(expected=pl.col("_id_sex"))))
         if "birth_date" in cols:
             born = out["birth_date"]
             wrong = valid_id & born.is_not_null() & (born != pl.col("_birth"))
-            issues.append(_issues(frame, wrong, "birth_date", "birth_date_mismatch", _json(expected=pl.col("_birth")), value=born))
-            bad.append(wrong)
+            bad.append(found.add(wrong, "birth_date", "birth_date_mismatch", _json(expected=pl.col("_birth")), value=born))
         out["sex"] = pl.coalesce([out.get("sex", pl.lit(None, pl.String)), pl.when(valid_id).then(pl.col("_id_sex"))])
         out["birth_date"] = pl.coalesce([out.get("birth_date", pl.lit(None, pl.Date)), pl.when(valid_id).then(pl.col("_birth"))])
+    frame = frame.with_columns(**found.masks())
     ok = ~pl.any_horizontal([b.fill_null(False) for b in bad]) if bad else pl.lit(True)
     normalised = frame.select(pl.col("_row").cast(pl.Int64), ok.alias("_ok"), **out)
-    found = pl.concat([i for i in issues if i.height], how="vertical") if any(i.height for i in issues) else pl.DataFrame(schema=ISSUE_SCHEMA)
-    return normalised, found.select(list(ISSUE_SCHEMA)).cast(ISSUE_SCHEMA)
+    parts = found.issues(frame)
+    found_frame = pl.concat(parts, how="vertical") if parts else pl.DataFrame(schema=ISSUE_SCHEMA)
+    return normalised, found_frame.select(list(ISSUE_SCHEMA)).cast(ISSUE_SCHEMA)
 
 
 def _num(x):
