@@ -50,6 +50,21 @@ def test_a_clean_file_merges_households_persons_memberships_and_status_history(a
 
 def test_a_later_file_adds_members_updates_persons_and_creates_households_in_the_same_chunk(areas, var_dir, ids, tmp_path, settings):
     settings.IMPORT_MERGE_CHUNK = 2  # H001 (existing) and H002 (new) in one chunk, H003 (new) in the next
+    _later_file(ids, tmp_path)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_chunks_merged_on_parallel_connections_give_the_same_register(areas, var_dir, ids, tmp_path, settings):
+    """Outside a transaction (as in the worker) PostgreSQL merges chunks on IMPORT_MERGE_WORKERS connections."""
+    from jingzhun.imports.models import MergedChunk
+
+    settings.IMPORT_MERGE_CHUNK, settings.IMPORT_MERGE_WORKERS = 1, 2
+    batch = _later_file(ids, tmp_path)
+    assert batch.result.keys() == {"counts"}
+    assert sorted(MergedChunk.objects.filter(batch=batch).values_list("index", flat=True)) == [0, 1, 2]
+
+
+def _later_file(ids, tmp_path):
     first = household_rows("H001", ids, members=2)
     import_merge(_run(write_csv(tmp_path / "a.csv", first)), actor=None)
     first[1]["name"] = "张丽"  # a member renamed
@@ -65,6 +80,7 @@ def test_a_later_file_adds_members_updates_persons_and_creates_households_in_the
     assert Membership.objects.filter(end_date__isnull=True).count() == Person.objects.count() == 7
     assert Membership.objects.get(person__id_number=added["id_number"]).household.number == "H001"
     assert StatusChange.objects.count() == 3
+    return merged
 
 
 def test_every_cell_and_row_check_reports_row_column_and_code(areas, var_dir, ids, tmp_path, people, household):
@@ -111,6 +127,23 @@ def test_every_cell_and_row_check_reports_row_column_and_code(areas, var_dir, id
     with pytest.raises(ImportRefused):
         import_merge(batch, actor=None)
     assert not Household.objects.filter(number__startswith="A").exists()
+
+
+def test_household_cells_are_compared_with_the_head_across_read_batches(areas, var_dir, ids, tmp_path, settings):
+    settings.IMPORT_BATCH_ROWS = 2  # rows 2-3, 4-5, 6-7: every household below straddles a batch boundary
+    row = lambda number, relation, **kw: {"household_number": number, "village_code": VILLAGE, "relation": relation,  # noqa: E731
+                                          "name": "某", "id_number": ids(born=dt.date(1990, 1, 1 + len(kw))), **kw}
+    rows = [
+        row("B1", "子女", housing_grade="A"),   # 2: its head comes two batches later, with grade C
+        row("B2", "户主", housing_grade="B"),   # 3
+        row("B2", "配偶", housing_grade="D"),   # 4: the head (row 3) was in the previous batch
+        row("B2", "子女", housing_grade="B"),   # 5: agrees
+        row("B1", "户主", housing_grade="C"),   # 6
+        row("B1", "配偶"),                      # 7: empty household cells agree with anything
+    ]
+    batch = _run(write_csv(tmp_path / "x.csv", rows))
+    conflicts = [(r["row"], r["column"]) for r in report.records(batch) if r["code"] == "household_conflict"]
+    assert conflicts == [(2, "housing_grade"), (4, "housing_grade")]
 
 
 def test_scope_one_village_outside_rejects_the_whole_import(areas, users, var_dir, ids, tmp_path):

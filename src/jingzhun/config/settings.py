@@ -173,6 +173,7 @@ ANALYTICS_DUCKDB_MEMORY_LIMIT = os.environ.get("ANALYTICS_DUCKDB_MEMORY_LIMIT", 
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(512 * 1024 * 1024)))
 IMPORT_BATCH_ROWS = int(os.environ.get("IMPORT_BATCH_ROWS", "100000"))
 IMPORT_MERGE_CHUNK = int(os.environ.get("IMPORT_MERGE_CHUNK", "5000"))  # staged households per merge transaction
+IMPORT_MERGE_WORKERS = int(os.environ.get("IMPORT_MERGE_WORKERS", "2"))  # connections merging chunks at once (PostgreSQL)
 
 TASKS = {
     "default": {

@@ -7,24 +7,36 @@ Existing households and persons are updated with the file's non-empty cells; the
 (statuses change through the procedures).  Incomes: one record per household and year, totals computed by
 ``registry.income.compute_income`` under the year's component rules.
 
-Each chunk of staged households (or incomes) is one transaction that also advances the batch's
-``merge_cursor``: a killed merge resumes after the last committed chunk, and every statement skips rows
-already present, so even a rerun from the start ends with exactly the file's rows.
+A chunk is a range of household numbers (so a household's members, wherever they stand in the file, are
+merged with it) or of staged income ids; each chunk is one transaction that also advances the batch's cursor
+(``result["after"]`` and ``merge_cursor``): a killed merge resumes after the last committed chunk, and every
+statement skips rows already present, so even a rerun from the start ends with exactly the file's rows.
+
+On PostgreSQL a chunk of new households costs three statements: the households (with their size and head's
+name from the staged rows), their status history, and one data-modifying WITH that inserts the persons,
+their memberships and sets the heads from the ids just returned.  The update passes (persons and households
+already in the register, relations, sizes recounted from the register) run only for chunks that touch the
+register.  The chunks commit without waiting for the WAL flush (``synchronous_commit off``): the final
+status commit flushes everything before it, and a crash before that loses at most chunks whose cursor was
+lost with them.
 """
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from jingzhun.policy.selectors import excluded_income_components
 from jingzhun.registry.income import COMPONENTS, compute_income
 from jingzhun.registry.models import Household, IncomeRecord, Person
 
-from .models import ImportBatch, StagedHousehold, StagedIncome
+from .models import ImportBatch, MergedChunk, StagedHousehold, StagedIncome
 
 HOUSEHOLD_COLUMNS = [f.name for f in StagedHousehold._meta.concrete_fields
                      if f.name not in ("id", "batch", "sheet", "row", "number", "village", "household_size", "status",
@@ -179,50 +191,96 @@ def _analyze(registry_only: bool = False) -> None:
             cur.execute(f"ANALYZE {table}")
 
 
-def _boundaries(batch: ImportBatch, after: str) -> list[str]:
-    """The last household number of each chunk still to merge (chunks are ranges of household numbers, so that
-    a household's members, wherever they stand in the file, are merged with it)."""
-    numbers = (StagedHousehold.objects.filter(batch=batch, number__gt=after).order_by("number")
-               .values_list("number", flat=True).distinct())
+def _plan(batch: ImportBatch) -> list[tuple[str, str, int]]:
+    """The chunks, (after, last, households): ranges of household numbers, so that a household's members,
+    wherever they stand in the file, are merged with it.  Planned once and kept in ``result["chunks"]`` (a
+    resumed merge works through the same chunks)."""
+    if "chunks" in batch.result:
+        return [tuple(c) for c in batch.result["chunks"]]
+    numbers = (StagedHousehold.objects.filter(batch=batch).order_by("number").values_list("number", flat=True).distinct())
     size = settings.IMPORT_MERGE_CHUNK
-    out, last, n = [], None, 0
+    plan, after, n, last = [], "", 0, None
     for number in numbers.iterator(chunk_size=20_000):
         n += 1
         last = number
-        if n % size == 0:
-            out.append(number)
-    if last is not None and (not out or out[-1] != last):
-        out.append(last)
-    return out
+        if n == size:
+            plan.append((after, number, n))
+            after, n = number, 0
+    if n:
+        plan.append((after, last, n))
+    batch.result = {**batch.result, "chunks": plan}
+    ImportBatch.objects.filter(pk=batch.pk).update(result=batch.result)
+    return plan
+
+
+def _merge_chunk(batch: ImportBatch, index: int, chunk: tuple[str, str, int], today) -> dict:
+    """One chunk in one transaction, which also records the chunk as merged and advances ``merge_cursor``."""
+    lo, hi, households = chunk
+    now = timezone.now()
+    with transaction.atomic(), connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            # the batch's final status commit flushes the WAL of every chunk before it; foreign keys checked as
+            # the rows go in, so that the lock on the batch row below is held only for the commit
+            cur.execute("SET LOCAL synchronous_commit TO OFF")
+            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        counts = _merge_households(cur, batch, lo, hi, now, today)
+        counts.update(_merge_persons(cur, batch, lo, hi, now, today, counts["households_updated"]))
+        MergedChunk.objects.create(batch=batch, index=index, counts=counts)
+        ImportBatch.objects.filter(pk=batch.pk).update(merge_cursor=F("merge_cursor") + households)
+    return counts
 
 
 def merge_members(batch: ImportBatch, progress=None) -> dict:
-    """Merge in chunks of ``IMPORT_MERGE_CHUNK`` households; ``result["after"]`` is the last household number
-    merged and ``merge_cursor`` the number of households merged (both advance with each committed chunk)."""
+    """Merge in chunks of ``IMPORT_MERGE_CHUNK`` households, the chunks not yet merged, on
+    ``IMPORT_MERGE_WORKERS`` connections at once (PostgreSQL, outside a transaction: the worker and the CLI;
+    each chunk's households, persons and identity numbers are its own, so chunks never wait for each other)."""
     _analyze()
-    after = batch.result.get("after", "")
-    bounds = _boundaries(batch, after)
-    total = dict(batch.result.get("counts", {}))
+    plan = _plan(batch)
+    done = set(MergedChunk.objects.filter(batch=batch).values_list("index", flat=True))
+    todo = [i for i in range(len(plan)) if i not in done]
     today = timezone.localdate()
-    todo = batch.households
-    for i, hi in enumerate(bounds):
-        now = timezone.now()
-        with transaction.atomic(), connection.cursor() as cur:
-            if connection.vendor == "postgresql":  # the last chunk's commit (and the batch's final status) flush it all
-                cur.execute("SET LOCAL synchronous_commit TO OFF")
-            counts = _merge_households(cur, batch, after, hi, now, today)
-            counts.update(_merge_persons(cur, batch, after, hi, now, today, counts["households_updated"]))
-            _add(total, counts)
-            cur.execute("SELECT COUNT(*) FROM imports_stagedhousehold WHERE batch_id = %s AND number > %s AND number <= %s",
-                        [batch.pk, after, hi])
-            batch.merge_cursor += cur.fetchone()[0]
-            batch.result = {**batch.result, "counts": total, "after": hi}
-            batch.save(update_fields=["merge_cursor", "result"])
-        after = hi
-        if connection.vendor == "postgresql" and i in (0, 3, 15):  # the register grows: plan the next chunks with its size
+    lock = threading.Lock()
+    state = {"merged": sum(plan[i][2] for i in done), "chunks": 0}
+
+    def run(index: int) -> None:
+        _merge_chunk(batch, index, plan[index], today)
+        with lock:
+            state["merged"] += plan[index][2]
+            state["chunks"] += 1
+            analyze = state["chunks"] in (4, 16)  # the register grows: plan the next chunks with its size
+            merged = state["merged"]
+        if analyze:
             _analyze(registry_only=True)
         if progress:
-            progress(batch.merge_cursor, todo)
+            progress(merged, batch.households)
+
+    workers = settings.IMPORT_MERGE_WORKERS if connection.vendor == "postgresql" and not connection.in_atomic_block else 1
+    if todo:
+        run(todo[0])  # the first chunk alone, then planner statistics for an empty register that has begun to fill
+        _analyze(registry_only=True)
+    if workers > 1 and len(todo) > 2:
+        pending = iter(todo[1:])
+
+        def work() -> None:
+            try:
+                while True:
+                    with lock:
+                        index = next(pending, None)
+                    if index is None:
+                        return
+                    run(index)
+            finally:
+                connection.close()  # this thread's own connection
+
+        with ThreadPoolExecutor(workers) as pool:
+            for future in [pool.submit(work) for _ in range(workers)]:
+                future.result()
+    else:
+        for index in todo[1:]:
+            run(index)
+    total: dict = {}
+    for counts in MergedChunk.objects.filter(batch=batch).values_list("counts", flat=True):
+        _add(total, counts)
     return total
 
 

@@ -1,7 +1,7 @@
 """Imports: a batch (one uploaded file), its issues, and the staging tables its rows are validated into.
 
 Nothing reaches the registry before the user confirms; the merge then copies staged rows set-based, in
-chunks of staged households, each chunk one transaction that also advances ``merge_cursor`` (an interrupted
+chunks of households (by number), each chunk one transaction that also advances the cursor (an interrupted
 merge resumes after the last committed chunk; the statements are idempotent upserts, so a rerun from the
 start ends with the same rows).
 """
@@ -41,7 +41,7 @@ class ImportBatch(models.Model):
     warning_count = models.PositiveIntegerField(_("warnings"), default=0)
     households = models.PositiveIntegerField(_("households"), default=0)
     persons = models.PositiveIntegerField(_("persons"), default=0)
-    merge_cursor = models.BigIntegerField(default=0)  # the last staged household (or income) id merged
+    merge_cursor = models.BigIntegerField(default=0)  # households merged so far (incomes: the last staged income id merged)
     result = models.JSONField(_("result"), default=dict, blank=True)
     message = models.CharField(_("message"), max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -78,6 +78,17 @@ STAGING_NOTE = """The staging tables are scratch space: on PostgreSQL they are U
 costs half as much, and a database crash empties them, which ``import_merge`` detects and answers with "validate
 again") and their batch column has no foreign-key constraint (a constraint trigger per staged row; deleting a
 batch still deletes its staged rows, through Django's cascade)."""
+
+
+class MergedChunk(models.Model):
+    """A chunk of a batch merged into the register, committed with it (a resumed merge skips it)."""
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="merged_chunks")
+    index = models.PositiveIntegerField()
+    counts = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["batch", "index"], name="one_merge_per_chunk")]
 
 
 def _nullable(field: models.Field) -> models.Field:

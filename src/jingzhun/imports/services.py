@@ -18,7 +18,7 @@ from jingzhun.core.scoping import CHANGE, require_scope
 
 from . import checks, merge, staging
 from .codes import ERROR, WARNING
-from .models import ImportBatch, ImportIssue, ImportStatus, StagedHousehold, StagedIncome, StagedPerson
+from .models import ImportBatch, ImportIssue, ImportStatus, MergedChunk, StagedHousehold, StagedIncome, StagedPerson
 from .readers import UnreadableFile, open_import
 from .validate import validate_batch
 
@@ -45,7 +45,7 @@ def import_create(*, actor, source: Path, original_name: str | None = None, area
 
 
 def _clear(batch: ImportBatch) -> None:
-    for model in (ImportIssue, StagedHousehold, StagedPerson, StagedIncome):
+    for model in (ImportIssue, StagedHousehold, StagedPerson, StagedIncome, MergedChunk):
         model.objects.filter(batch=batch).delete()
 
 
@@ -89,6 +89,7 @@ def _validate_parts(batch: ImportBatch, opened, *, actor, today, progress) -> Im
             _file_issue(batch, sheet, "missing_columns", params={"columns": ", ".join(c.header for c in missing)})
             continue
         part_rows = 0
+        conflicts = staging.HouseholdConflicts()
         for frame in part.batches():
             norm, issues = validate_batch(frame, part.layout, today=today)
             with transaction.atomic():
@@ -100,7 +101,7 @@ def _validate_parts(batch: ImportBatch, opened, *, actor, today, progress) -> Im
                 else:
                     if part.layout == "members":
                         if not two_sheets:
-                            staging.stage_issues(batch.pk, sheet, staging.household_conflicts(norm))
+                            staging.stage_issues(batch.pk, sheet, conflicts.feed(norm))
                             staging.stage_households(batch.pk, sheet, norm)
                         staging.stage_persons(batch.pk, sheet, norm)
                     else:
@@ -160,7 +161,7 @@ def import_merge(batch: ImportBatch, *, actor, progress=None) -> ImportBatch:
     counts = merge.merge_incomes(batch, progress) if batch.layout == "incomes" else merge.merge_members(batch, progress)
     with transaction.atomic():
         ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.MERGED, merged_at=timezone.now(),
-                                                       result={**batch.result, "counts": counts})
+                                                       result={**{k: v for k, v in batch.result.items() if k != "chunks"}, "counts": counts})
         audit(actor=actor, action="import.merge", obj=batch, area_code=batch.area.code if batch.area_id else "",
               changes={k: [None, v] for k, v in {"file": batch.original_name, "rows": batch.rows, **counts}.items()})
         for model in (StagedHousehold, StagedPerson, StagedIncome):  # merged: the staging rows have served (issues stay)

@@ -89,23 +89,45 @@ def stage_incomes(batch_id: int, sheet: str, frame: pl.DataFrame) -> int:
     return _write(StagedIncome, rows.select(*_base(rows, batch_id, sheet), *[pl.col(k) for k in keys]))
 
 
-def household_conflicts(frame: pl.DataFrame) -> pl.DataFrame:
-    """Flat layout: household cells that differ from the head's row of the same household (within the batch)."""
-    keys = [c.key for c in C.household_columns() if c.key in frame.columns and c.key != "household_number"]
-    if "relation" not in frame.columns or not keys:
-        return pl.DataFrame(schema={"row": pl.Int64, "column": pl.String, "code": pl.String, "value": pl.String, "params": pl.String})
-    heads = (frame.filter(pl.col("relation") == "head").unique("household_number", keep="first")
-             .select("household_number", *[pl.col(k).alias(f"{k}__head") for k in keys]))
-    joined = frame.filter(pl.col("relation").ne_missing("head")).join(heads, on="household_number", how="inner")
-    parts = []
-    for k in keys:
-        differs = joined.filter(pl.col(k).is_not_null() & pl.col(k).ne_missing(pl.col(f"{k}__head")))
-        if differs.height:
-            parts.append(differs.select(
-                row=pl.col("_row"), column=pl.lit(k), code=pl.lit("household_conflict"), value=pl.col(k).cast(pl.String),
-                params=pl.struct(household=pl.col("household_number"), expected=pl.col(f"{k}__head").cast(pl.String))
-                .struct.json_encode(),
-            ))
-    if not parts:
-        return pl.DataFrame(schema={"row": pl.Int64, "column": pl.String, "code": pl.String, "value": pl.String, "params": pl.String})
-    return pl.concat(parts)
+CONFLICT_SCHEMA = {"row": pl.Int64, "column": pl.String, "code": pl.String, "value": pl.String, "params": pl.String}
+
+
+class HouseholdConflicts:
+    """Flat layout: household cells that differ from the head's row of the same household, across the whole
+    file (a household's rows may fall into different read batches, its head before or after them).
+
+    ``feed(frame)`` returns the conflicts it can see so far; the heads seen are kept (one row per household)
+    and so are the non-head rows that fill a household cell and whose head has not come yet."""
+
+    def __init__(self):
+        self.keys: list[str] | None = None
+        self.heads: pl.DataFrame | None = None
+        self.pending: pl.DataFrame | None = None
+
+    def feed(self, frame: pl.DataFrame) -> pl.DataFrame:
+        if self.keys is None:
+            self.keys = [c.key for c in C.household_columns() if c.key in frame.columns and c.key != "household_number"]
+        keys = self.keys
+        if "relation" not in frame.columns or not keys:
+            return pl.DataFrame(schema=CONFLICT_SCHEMA)
+        heads = (frame.filter(pl.col("relation") == "head").unique("household_number", keep="first", maintain_order=True)
+                 .select("household_number", *[pl.col(k).alias(f"{k}__head") for k in keys]))
+        if self.heads is not None:
+            heads = pl.concat([self.heads, heads.join(self.heads, on="household_number", how="anti")])
+        self.heads = heads
+        rows = (frame.filter(pl.col("relation").ne_missing("head") & pl.any_horizontal(pl.col(k).is_not_null() for k in keys))
+                .select("_row", "household_number", *keys))
+        if self.pending is not None:
+            rows = pl.concat([self.pending, rows], how="vertical_relaxed")
+        self.pending = rows.join(heads, on="household_number", how="anti")
+        joined = rows.join(heads, on="household_number", how="inner")
+        parts = []
+        for k in keys:
+            differs = joined.filter(pl.col(k).is_not_null() & pl.col(k).ne_missing(pl.col(f"{k}__head")))
+            if differs.height:
+                parts.append(differs.select(
+                    row=pl.col("_row"), column=pl.lit(k), code=pl.lit("household_conflict"), value=pl.col(k).cast(pl.String),
+                    params=pl.struct(household=pl.col("household_number"), expected=pl.col(f"{k}__head").cast(pl.String))
+                    .struct.json_encode(),
+                ))
+        return pl.concat(parts).sort("row") if parts else pl.DataFrame(schema=CONFLICT_SCHEMA)
