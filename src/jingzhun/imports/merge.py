@@ -223,6 +223,10 @@ def _merge_chunk(batch: ImportBatch, index: int, chunk: tuple[str, str, int], to
             # the rows go in, so that the lock on the batch row below is held only for the commit
             cur.execute("SET LOCAL synchronous_commit TO OFF")
             cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            # a chunk is small against the register: look its rows up by index, never scan or hash the register
+            # (the planner's hash joins read the whole of registry_person for every chunk: quadratic)
+            cur.execute("SET LOCAL enable_hashjoin TO off")
+            cur.execute("SET LOCAL enable_mergejoin TO off")
         counts = _merge_households(cur, batch, lo, hi, now, today)
         counts.update(_merge_persons(cur, batch, lo, hi, now, today, counts["households_updated"]))
         MergedChunk.objects.create(batch=batch, index=index, counts=counts)
