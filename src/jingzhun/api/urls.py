@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from . import views
 from .auth import TokenView
+from .imports import ImportViewSet
 from .measures import MeasuresView
 
 router = DefaultRouter()
@@ -14,6 +15,7 @@ router.register("persons", views.PersonViewSet, basename="person")
 router.register("incomes", views.IncomeViewSet, basename="income")
 router.register("poverty-lines", views.PovertyLineViewSet, basename="poverty-line")
 router.register("monitoring-lines", views.MonitoringLineViewSet, basename="monitoring-line")
+router.register("imports", ImportViewSet, basename="import")
 
 app_name = "api"
 urlpatterns = [

@@ -9,12 +9,13 @@ from pathlib import Path
 
 import polars as pl
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jingzhun.core.audit import audit
-from jingzhun.core.scoping import CHANGE, require_scope
+from jingzhun.core.scoping import CHANGE, UNMASK, require_scope
 
 from . import checks, merge, staging
 from .codes import ERROR, WARNING
@@ -27,21 +28,39 @@ class ImportRefused(Exception):
     """The batch cannot be merged (errors, wrong status, scope)."""
 
 
-def import_create(*, actor, source: Path, original_name: str | None = None, area=None, year: int | None = None) -> ImportBatch:
-    """Copy the uploaded file under VAR_DIR/imports and record the batch (nothing is read yet)."""
+def import_create(*, actor, source, original_name: str | None = None, area=None, year: int | None = None) -> ImportBatch:
+    """Store the file under VAR_DIR/imports and record the batch (nothing is read yet).
+
+    ``source`` is a path or an uploaded file (anything with ``chunks()``: Django's ``UploadedFile``)."""
     if area is not None:
         require_scope(actor, area.code, CHANGE)
-    source = Path(source)
+    name = original_name or Path(getattr(source, "name", str(source))).name
     target_dir = Path(settings.VAR_DIR) / "imports"
     target_dir.mkdir(parents=True, exist_ok=True)
-    target = target_dir / f"{uuid.uuid4().hex}{source.suffix.lower()}"
-    shutil.copyfile(source, target)
+    target = target_dir / f"{uuid.uuid4().hex}{Path(name).suffix.lower()}"
+    if hasattr(source, "chunks"):
+        with open(target, "wb") as out:
+            for chunk in source.chunks():
+                out.write(chunk)
+    else:
+        shutil.copyfile(source, target)
     with transaction.atomic():
         batch = ImportBatch.objects.create(area=area, created_by=actor if getattr(actor, "pk", None) else None, path=str(target),
-                                           original_name=original_name or source.name, size=target.stat().st_size, year=year)
+                                           original_name=name[:255], size=target.stat().st_size, year=year)
         audit(actor=actor, action="import.upload", obj=batch, area_code=area.code if area else "",
               changes={"file": [None, batch.original_name], "size": [None, batch.size]})
     return batch
+
+
+def import_report_unmasked(*, actor, batch: ImportBatch) -> None:
+    """Record (audit) that the actor reads the import's report with full identity numbers; raises
+    PermissionDenied unless the actor may unmask in the import's area."""
+    if batch.area_id:
+        require_scope(actor, batch.area.code, UNMASK)
+    elif not getattr(actor, "is_superuser", False):
+        raise PermissionDenied
+    with transaction.atomic():
+        audit(actor=actor, action="import.report_unmask", obj=batch, area_code=batch.area.code if batch.area_id else "")
 
 
 def _clear(batch: ImportBatch) -> None:
@@ -68,7 +87,9 @@ def import_validate(batch: ImportBatch, *, actor, today: dt.date | None = None, 
     try:
         opened = open_import(Path(batch.path))
     except UnreadableFile as exc:
-        ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.FAILED, message=f"{exc.code}: {exc.message_en}"[:500])
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            status=ImportStatus.FAILED, message=f"{exc.code}: {exc.message_en}"[:500],
+            result={"unreadable": {"code": exc.code, "en": exc.message_en, "zh": exc.message_zh, "details": exc.details}})
         raise
     with opened:  # removes the transcoded copy of a GB18030 file
         return _validate_parts(batch, opened, actor=actor, today=today, progress=progress)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .views import imports as import_views
 
 app_name = "web"
 urlpatterns = [
@@ -21,4 +22,13 @@ urlpatterns = [
     path("analytics/export.csv", views.analytics_export_csv, name="analytics_export_csv"),
     path("analytics/snapshot/", views.analytics_snapshot, name="analytics_snapshot"),
     path("analytics/jobs/<int:pk>/", views.analytics_job, name="analytics_job"),
+    path("imports/", import_views.imports, name="imports"),
+    path("imports/template/<str:name>.<str:fmt>", import_views.import_template, name="import_template"),
+    path("imports/<int:pk>/", import_views.import_batch, name="import"),
+    path("imports/<int:pk>/progress/", import_views.import_progress, name="import_progress"),
+    path("imports/<int:pk>/merge/", import_views.import_merge, name="import_merge"),
+    path("imports/<int:pk>/check/", import_views.import_recheck, name="import_recheck"),
+    path("imports/<int:pk>/report.json", import_views.import_report_json, name="import_report_json"),
+    path("imports/<int:pk>/report.csv", import_views.import_report_csv, name="import_report_csv"),
+    path("imports/<int:pk>/report.xlsx", import_views.import_report_xlsx, name="import_report_xlsx"),
 ]
