@@ -11,6 +11,8 @@ and created; SQLite: var/bench/bench_import.sqlite3), Guizhou's area tree, then:
   persons/s and the process's peak resident memory;
 * ``floor``: a plain ``COPY`` of the same file into an unindexed table of text columns (PostgreSQL only) and
   the ratio of the whole pipeline to it;
+* ``incomes``: a CSV of one year's incomes (8 components) for every household of the first file, validated and
+  merged (the year-end load of a county's or a prefecture's incomes);
 * ``xlsx``: a `--xlsx-rows` xlsx file of other households, validated and merged.
 
 Prints one JSON line.
@@ -93,6 +95,25 @@ def make_file(path: Path, persons: int, fmt: str, prefix: str, seed: int) -> Non
         wb.save(path)
 
 
+INCOME_KEYS = ["household_number", "year", "members", "wages", "business", "subsidies", "dibao", "pensions", "eco_compensation",
+               "other_transfers", "property_income", "production_costs"]
+
+
+def make_incomes(path: Path, households: list[tuple[str, int]], year: int, seed: int) -> None:
+    import numpy as np
+
+    from jingzhun.imports import columns as C
+
+    headers = {c.key: c.header for c in C.income_columns()}
+    rng = np.random.default_rng(seed)
+    parts = rng.gamma(2.0, 1500.0, size=(len(households), 9)).round(2)
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow([headers[k] for k in INCOME_KEYS])
+        for (number, size), row in zip(households, parts):
+            w.writerow([number, year, size, *(f"{x:.2f}" for x in row)])
+
+
 def _fresh_postgres(url: str) -> None:
     import dj_database_url
     import psycopg
@@ -104,11 +125,11 @@ def _fresh_postgres(url: str) -> None:
         conn.execute(f'CREATE DATABASE "{cfg["NAME"]}"')
 
 
-def _import(path: Path) -> dict:
+def _import(path: Path, year: int | None = None) -> dict:
     from jingzhun.imports.services import import_create, import_merge, import_validate
 
     t0 = time.perf_counter()
-    batch = import_create(actor=None, source=path)
+    batch = import_create(actor=None, source=path, year=year)
     t1 = time.perf_counter()
     batch = import_validate(batch, actor=None)
     t2 = time.perf_counter()
@@ -116,7 +137,7 @@ def _import(path: Path) -> dict:
     batch = import_merge(batch, actor=None)
     t3 = time.perf_counter()
     return {"rows": batch.rows, "households": batch.households, "persons": batch.persons, "seconds": round(t3 - t0, 2),
-            "persons_per_s": round(batch.persons / (t3 - t0)),
+            "persons_per_s": round(batch.persons / (t3 - t0)), "rows_per_s": round(batch.rows / (t3 - t0)),
             "phases": {"copy_in": round(t1 - t0, 2), "validate_and_stage": round(t2 - t1, 2), "merge": round(t3 - t2, 2)},
             "counts": batch.result.get("counts", {})}
 
@@ -182,6 +203,11 @@ def main(argv=None) -> dict:
     out["csv"] = _import(files["csv"])
     out["peak_rss_mb_csv"] = round(_peak_rss_mb(), 1)
     out["rss_before_mb"] = round(rss_before, 1)
+    from jingzhun.registry.models import Household
+
+    incomes = bench_dir / f"incomes_{args.persons}.csv"
+    make_incomes(incomes, list(Household.objects.filter(number__startswith="C").order_by("number").values_list("number", "size")), 2020, seed=11)
+    out["incomes"] = _import(incomes, year=2020)
     if args.database == "postgres":
         floor = _floor(files["csv"])
         out["floor_copy_s"] = round(floor, 2)

@@ -156,6 +156,14 @@ def test_scope_one_village_outside_rejects_the_whole_import(areas, users, var_di
     assert not Household.objects.exists()
 
 
+def test_validation_reports_progress_against_the_files_row_count(areas, var_dir, ids, tmp_path, settings):
+    settings.IMPORT_BATCH_ROWS = 2
+    calls = []
+    batch = import_create(actor=None, source=write_csv(tmp_path / "p.csv", household_rows("P1", ids, members=5)))
+    import_validate(batch, actor=None, progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(2, 5), (4, 5), (5, 5)]
+
+
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "gbk"])
 def test_encodings_are_detected(areas, var_dir, ids, tmp_path, encoding):
     rows = household_rows("E1", ids, members=2, address="岜沙村三组12号")
@@ -190,6 +198,41 @@ def test_incomes_update_one_year_with_the_rules_and_catch_unknown_households(are
     import_merge(good, actor=None)
     rec = IncomeRecord.objects.get(household__number="I1", year=2020)
     assert (str(rec.gross), str(rec.net), str(rec.per_capita)) == ("15000.50", "14500.50", "7250.25")
+
+
+def test_income_totals_follow_the_rules_and_round_like_compute_income(areas, var_dir, ids, tmp_path):
+    """PostgreSQL computes the totals in SQL, SQLite through compute_income: the same cents either way."""
+    from decimal import Decimal
+
+    from jingzhun.policy.models import IncomeComponentRule
+    from jingzhun.registry.income import COMPONENTS, compute_income
+
+    rows = household_rows("R1", ids) + household_rows("R2", ids, village=OTHER_VILLAGE) + household_rows("R3", ids)
+    import_merge(_run(write_csv(tmp_path / "m.csv", rows)), actor=None)
+    # 贯洞村 (OTHER_VILLAGE) does not count pensions in 2020; the rest of the county does; nobody does in 2019
+    IncomeComponentRule.objects.create(year=2020, area_id=OTHER_VILLAGE, component="pensions", counts=False, source="test")
+    IncomeComponentRule.objects.create(year=2019, area_id=None, component="pensions", counts=False, source="test")
+    incomes = [
+        {"household_number": "R1", "year": "2020", "members": "2", "wages": "100.01", "pensions": "50"},             # 75.005 -> 75.01
+        {"household_number": "R2", "year": "2020", "members": "2", "wages": "100.01", "pensions": "50"},             # pensions not counted
+        {"household_number": "R3", "year": "2020", "members": "2", "business": "10", "production_costs": "10.01"},  # -0.005 -> -0.01
+        {"household_number": "R1", "year": "2019", "members": "3", "wages": "1000", "pensions": "7"},
+    ]
+    for path, part in ((tmp_path / "i1.csv", incomes), (tmp_path / "i2.csv", incomes[:1])):  # the second file updates R1's 2020
+        batch = _run(write_csv(path, part, layout="incomes"))
+        assert batch.error_count == 0, report.records(batch)
+        import_merge(batch, actor=None)
+    got = {(r.household.number, r.year): (r.members, r.gross, r.net, r.per_capita) for r in IncomeRecord.objects.select_related("household")}
+    assert {k: tuple(map(str, v)) for k, v in got.items()} == {
+        ("R1", 2020): ("2", "150.01", "150.01", "75.01"), ("R2", 2020): ("2", "100.01", "100.01", "50.01"),
+        ("R3", 2020): ("2", "10.00", "-0.01", "-0.01"), ("R1", 2019): ("3", "1000.00", "1000.00", "333.33")}
+    for record in IncomeRecord.objects.select_related("household"):
+        area = record.household.area_id
+        excluded = {"pensions"} if record.year == 2019 or area == OTHER_VILLAGE else set()
+        expected = compute_income({c: getattr(record, c) for c in COMPONENTS}, production_costs=record.production_costs,
+                                  members=record.members, excluded=excluded)
+        assert (record.gross, record.net, record.per_capita) == (expected.gross, expected.net, expected.per_capita)
+    assert IncomeRecord.objects.get(household__number="R1", year=2020).pensions == Decimal("50.00")
 
 
 def test_cli_exit_codes_and_json_report(areas, var_dir, ids, tmp_path):

@@ -97,6 +97,7 @@ def import_validate(batch: ImportBatch, *, actor, today: dt.date | None = None, 
 
 def _validate_parts(batch: ImportBatch, opened, *, actor, today, progress) -> ImportBatch:
     rows = 0
+    expected = sum(p.rows for p in opened.parts)  # the readers' count of data records (the progress bar's total)
     two_sheets = any(p.layout == "households" for p in opened.parts)
     layouts = {p.layout for p in opened.parts}
     layout = "incomes" if layouts == {"incomes"} else "members"
@@ -130,7 +131,7 @@ def _validate_parts(batch: ImportBatch, opened, *, actor, today, progress) -> Im
             part_rows += frame.height
             rows += frame.height
             if progress:
-                progress(rows, None)
+                progress(rows, expected or None)
         if part_rows == 0:
             _file_issue(batch, sheet, "no_rows")
     if connection.vendor == "postgresql":  # the checks join the staging tables: plan them with real statistics
