@@ -10,7 +10,9 @@ and created; SQLite: var/bench/bench_import.sqlite3), Guizhou's area tree, then:
   does not count) imported with ``import_create`` + ``import_validate`` + ``import_merge``: seconds per phase,
   persons/s and the process's peak resident memory;
 * ``floor``: a plain ``COPY`` of the same file into an unindexed table of text columns (PostgreSQL only) and
-  the ratio of the whole pipeline to it;
+  the ratio of the whole pipeline to it; and the ``registry floor``: the merged households, persons and
+  memberships written again, one ``INSERT ... SELECT`` per table, into empty copies of the registry tables
+  with the same indexes and foreign keys (what the register itself costs to write) and the ratio to that;
 * ``incomes``: a CSV of one year's incomes (8 components) for every household of the first file, validated and
   merged (the year-end load of a county's or a prefecture's incomes);
 * ``xlsx``: a `--xlsx-rows` xlsx file of other households, validated and merged.
@@ -160,6 +162,38 @@ def _floor(path: Path) -> float:
     return seconds
 
 
+def _registry_floor(prefix: str) -> float:
+    """Writing the merged rows (households, persons, memberships) into empty copies of the registry tables with
+    the same indexes and foreign keys, in one INSERT ... SELECT each: what the register itself costs to write."""
+    from django.db import connection, transaction
+
+    tables = {"household": "registry_household", "person": "registry_person", "membership": "registry_membership"}
+    fks = ["ALTER TABLE floor_household ADD FOREIGN KEY (area_id) REFERENCES areas_area (code) DEFERRABLE INITIALLY DEFERRED",
+           "ALTER TABLE floor_household ADD FOREIGN KEY (head_id) REFERENCES floor_person (id) DEFERRABLE INITIALLY DEFERRED",
+           "ALTER TABLE floor_person ADD FOREIGN KEY (household_id) REFERENCES floor_household (id) DEFERRABLE INITIALLY DEFERRED",
+           "ALTER TABLE floor_person ADD FOREIGN KEY (area_id) REFERENCES areas_area (code) DEFERRABLE INITIALLY DEFERRED",
+           "ALTER TABLE floor_membership ADD FOREIGN KEY (person_id) REFERENCES floor_person (id) DEFERRABLE INITIALLY DEFERRED",
+           "ALTER TABLE floor_membership ADD FOREIGN KEY (household_id) REFERENCES floor_household (id) DEFERRABLE INITIALLY DEFERRED"]
+    with connection.cursor() as cur:
+        for short, table in tables.items():
+            cur.execute(f"DROP TABLE IF EXISTS floor_{short} CASCADE")
+            cur.execute(f"CREATE TABLE floor_{short} (LIKE {table} INCLUDING ALL)")
+        for sql in fks:
+            cur.execute(sql)
+    t0 = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("INSERT INTO floor_household SELECT * FROM registry_household WHERE number LIKE %s", [prefix + "%"])
+        cur.execute("INSERT INTO floor_person SELECT p.* FROM registry_person p JOIN registry_household h ON h.id = p.household_id "
+                    "WHERE h.number LIKE %s ORDER BY p.id", [prefix + "%"])
+        cur.execute("INSERT INTO floor_membership SELECT m.* FROM registry_membership m JOIN registry_household h ON h.id = m.household_id "
+                    "WHERE h.number LIKE %s ORDER BY m.id", [prefix + "%"])
+    seconds = time.perf_counter() - t0
+    with connection.cursor() as cur:
+        for short in tables:
+            cur.execute(f"DROP TABLE floor_{short} CASCADE")
+    return seconds
+
+
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--persons", type=int, default=1_000_000)
@@ -212,6 +246,9 @@ def main(argv=None) -> dict:
         floor = _floor(files["csv"])
         out["floor_copy_s"] = round(floor, 2)
         out["ratio_to_floor"] = round(out["csv"]["seconds"] / floor, 1)
+        registry = _registry_floor("C")
+        out["registry_floor_s"] = round(registry, 2)
+        out["ratio_to_registry_floor"] = round(out["csv"]["seconds"] / registry, 1)
     out["xlsx"] = _import(files["xlsx"])
     out["peak_rss_mb"] = round(_peak_rss_mb(), 1)
     out["load_before"] = round(os.getloadavg()[0], 2)
