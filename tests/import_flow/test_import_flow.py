@@ -304,3 +304,52 @@ def test_staging_tables_are_unlogged_on_postgresql(db):
     with connection.cursor() as cur:
         cur.execute("SELECT relname, relpersistence FROM pg_class WHERE relname LIKE 'imports_staged%%' AND relkind = 'r' ORDER BY relname")
         assert cur.fetchall() == [("imports_stagedhousehold", "u"), ("imports_stagedincome", "u"), ("imports_stagedperson", "u")]
+
+
+def _with_check_digit(body17: str) -> str:
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    return body17 + "10X98765432"[sum(int(d) * w for d, w in zip(body17, weights)) % 11]
+
+
+def test_the_remaining_cell_codes_each_on_its_row(areas, var_dir, ids, tmp_path):
+    rounded = ids()[:15] + "000"  # what Excel leaves of an 18-digit number: 15 significant digits
+    assert _with_check_digit(rounded[:17]) != rounded  # so its check digit fails
+    row = lambda n, **kw: {"household_number": n, "village_code": VILLAGE, "relation": "户主", "name": "甲", "id_number": ids(), **kw}  # noqa: E731
+    rows = [
+        row("T1", name="名" * 51),                                        # 2 too_long
+        row("T2", birth_date="1980-13-45"),                              # 3 bad_date
+        row("T3", id_number="52263319800517ABC1"),                       # 4 id_format
+        row("T4", id_number=_with_check_digit("52263319991345001")),     # 5 id_date (13th month)
+        row("T5", id_number=_with_check_digit("99999919800517001")),     # 6 id_area
+        row("T6", id_number=rounded),                                    # 7 id_excel_rounded
+    ]
+    batch = _run(write_csv(tmp_path / "r.csv", rows))
+    got = {(r, col, code) for r, col, code in _codes(batch) if r <= 7}
+    assert {(2, "name", "too_long"), (3, "birth_date", "bad_date"), (4, "id_number", "id_format"), (5, "id_number", "id_date"),
+            (6, "id_number", "id_area"), (7, "id_number", "id_excel_rounded")} <= got
+    assert {r for r, _col, _code in got} == {2, 3, 4, 5, 6, 7}
+
+
+def test_two_sheets_duplicate_household_and_member_without_household(areas, var_dir, ids, tmp_path):
+    from openpyxl import Workbook
+
+    from jingzhun.imports import columns as C
+
+    h = {c.key: c.header for c in C.member_columns()}
+    wb = Workbook()
+    households = wb.active
+    households.title = "户"
+    households.append([h["household_number"], h["village_code"]])
+    households.append(["D1", VILLAGE])
+    households.append(["D1", VILLAGE])                                  # 3 duplicate_household
+    members = wb.create_sheet("成员")
+    members.append([h["household_number"], h["relation"], h["name"], h["id_number"]])
+    members.append(["D1", "户主", "甲", ids()])
+    members.append(["D9", "户主", "乙", ids()])                          # 3 household_not_in_sheet
+    wb.save(tmp_path / "two.xlsx")
+    batch = _run(tmp_path / "two.xlsx")
+    codes = {(i["row"], i["column"], i["code"]) for i in report.records(batch)}
+    assert (3, "household_number", "duplicate_household") in codes
+    assert (3, "household_number", "household_not_in_sheet") in codes
+    sheets = dict(report.issues(batch).filter(code__in=["duplicate_household", "household_not_in_sheet"]).values_list("code", "sheet"))
+    assert sheets == {"duplicate_household": "户", "household_not_in_sheet": "成员"}
