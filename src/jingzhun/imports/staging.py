@@ -26,6 +26,9 @@ def _write(model, frame: pl.DataFrame) -> int:
     if frame.height == 0:
         return 0
     names = list(frame.columns)
+    # a too-long cell is an error already reported (the batch never merges), but the staged row must still fit
+    lengths = {n: model._meta.get_field(n).max_length for n in names if frame.schema[n] == pl.String}
+    frame = frame.with_columns(pl.col(n).str.slice(0, m) for n, m in lengths.items() if m)
     table = connection.ops.quote_name(model._meta.db_table)
     cols = ", ".join(connection.ops.quote_name(model._meta.get_field(n).column) for n in names)
     connection.ensure_connection()
