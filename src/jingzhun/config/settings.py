@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "jingzhun.jobs",
     "jingzhun.analytics",
     "jingzhun.imports",
+    "jingzhun.procedures",
     "jingzhun.demo",
     "jingzhun.web",
 ]
