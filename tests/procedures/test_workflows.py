@@ -18,6 +18,15 @@ from jingzhun.registry.models import StatusChange
 from jingzhun.registry.services import household_register
 
 VILLAGE = "522633100201"
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
 D = dt.date
 APPRAISAL = {"attendance": 20, "representatives": 27, "votes_for": 15}
 

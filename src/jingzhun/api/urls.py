@@ -5,6 +5,8 @@ from rest_framework.routers import DefaultRouter
 
 from . import views
 from .auth import TokenView
+from .cases import CaseViewSet, NoticeViewSet, RegisteredPoorView
+from .exports import ExportViewSet
 from .imports import ImportViewSet
 from .measures import MeasuresView
 
@@ -16,10 +18,14 @@ router.register("incomes", views.IncomeViewSet, basename="income")
 router.register("poverty-lines", views.PovertyLineViewSet, basename="poverty-line")
 router.register("monitoring-lines", views.MonitoringLineViewSet, basename="monitoring-line")
 router.register("imports", ImportViewSet, basename="import")
+router.register("exports", ExportViewSet, basename="export")
+router.register("cases", CaseViewSet, basename="case")
+router.register("notices", NoticeViewSet, basename="notice")
 
 app_name = "api"
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="token"),
     path("measures/", MeasuresView.as_view(), name="measures"),
+    path("registered-poor/", RegisteredPoorView.as_view(), name="registered-poor"),
     *router.urls,
 ]

@@ -84,8 +84,11 @@ def income_rows(prefix: str, year: int | None):
         yield [_cell(col, v, {}) for col, v in zip(cols, values)]
 
 
-def export(*, actor, area, path: Path, fmt: str, layout: str = "members", year: int | None = None, unmask: bool = False) -> int:
-    """Write the area's register in `layout` to `path`; returns the number of data rows."""
+def export(*, actor, area, path: Path, fmt: str, layout: str = "members", year: int | None = None, unmask: bool = False,
+           progress=None) -> int:
+    """Write the area's register in `layout` to `path`; returns the number of data rows.
+
+    `progress(done, total)`, if given, is called every CHUNK rows written (total None: the rows are not counted first)."""
     prefix = area.code[: SIGNIFICANT_DIGITS[area.level]] if area is not None else ""
     if area is not None:
         require_scope(actor, area.code, UNMASK if unmask else VIEW)
@@ -94,12 +97,23 @@ def export(*, actor, area, path: Path, fmt: str, layout: str = "members", year: 
         rows = (r for r, _relation in member_rows(prefix, unmask=unmask))
     else:
         rows = income_rows(prefix, year)
+    if progress is not None:
+        rows = _reporting(rows, progress)
     n = {"csv": _csv, "xlsx": _xlsx, "parquet": _parquet}[fmt](Path(path), headers, rows, layout)
     with transaction.atomic():
         audit(actor=actor, action="export.unmask" if unmask else "export", object_type="areas.area",
               object_id=area.code if area else "", area_code=area.code if area else "",
               changes={"layout": [None, layout], "format": [None, fmt], "rows": [None, n], "unmasked": [None, unmask]})
     return n
+
+
+def _reporting(rows, progress):
+    done = 0
+    for row in rows:
+        yield row
+        done += 1
+        if done % CHUNK == 0:
+            progress(done, None)
 
 
 def _csv(path: Path, headers, rows, layout) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from jingzhun.accounts.models import RoleAssignment
@@ -41,7 +41,7 @@ def inbox(user, today: dt.date | None = None) -> QuerySet[Case]:
         if levels.get(level) == role:
             condition |= Q(area__startswith=code_prefix(code, level)) & _states_at_level(level)
     return (Case.objects.visible_to(user, CHANGE).filter(condition, closed_at__isnull=True).select_related("household")
-            .order_by("due_date", "opened_at", "id"))
+            .order_by(F("due_date").asc(nulls_last=True), "opened_at", "id"))
 
 
 def overdue(user, today: dt.date | None = None) -> QuerySet[Case]:

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jingzhun.accounts.models import RoleAssignment
+from jingzhun.accounts.models import Role, RoleAssignment
 from jingzhun.core.audit import audit
 from jingzhun.core.scoping import CHANGE, code_prefix, require_scope
 from jingzhun.policy.selectors import _most_specific, monitoring_line
@@ -63,8 +63,8 @@ def _require_level(actor, case: Case, t: Transition, action: str) -> str:
         return ""
     require_scope(actor, case.area, CHANGE)
     if t.level not in acting_levels(actor, case.area):
-        raise PermissionDenied(_("Only a %(role)s officer of this area may take the step “%(action)s”.")
-                               % {"role": _(ROLE_OF_LEVEL[t.level]), "action": action})
+        raise PermissionDenied(_("Only a user with the role “%(role)s” over this area may take the step “%(action)s”.")
+                               % {"role": Role(ROLE_OF_LEVEL[t.level]).label, "action": action})
     return ROLE_OF_LEVEL[t.level]
 
 
@@ -193,7 +193,8 @@ def case_act(*, actor, case: Case, action: str, comment: str = "", data: dict | 
     if t is None or not case.is_open:
         allowed = ", ".join(workflow.allowed(case.state)) if case.is_open else ""
         raise ProcedureError(_("“%(action)s” is not a step of this case in the state “%(state)s” (allowed: %(allowed)s).")
-                             % {"action": action, "state": case.state, "allowed": allowed or _("none, the case is closed")})
+                             % {"action": action, "state": case.state, "allowed": allowed or _("none, the case is closed")},
+                             code="illegal_transition")
     role = _require_level(actor, case, t, action)
     _check_needs(t, data)
     if t.after_notice:
@@ -250,7 +251,7 @@ def objection_record(*, actor, case: Case, text: str, received_on: dt.date, obje
     back = workflow.objection_to.get(case.state)
     notice = _current_notice(case)
     if not case.is_open or back is None or notice is None:
-        raise ProcedureError(_("Objections are received only while the case is on notice."))
+        raise ProcedureError(_("Objections are received only while the case is on notice."), code="not_on_notice")
     if not notice.start_date <= received_on <= notice.end_date:
         raise ProcedureError({"received_on": _("The notice ran from %(start)s to %(end)s.") % {"start": notice.start_date, "end": notice.end_date}})
     if not text.strip():
