@@ -59,6 +59,7 @@ def main() -> None:
         results.append(run("bench_search.py", env={"DATABASE_URL": url}))
         results.append(run("bench_import.py", "--persons", persons, "--database", db,
                            env={"DATABASE_URL": PG.format(name="jingzhun_bench_import")} if db == "postgres" else None))
+        results.append(run("bench_procedures.py", "--persons", persons, "--database", db, env={"DATABASE_URL": PG.format(name="jingzhun_bench_procedures")}))
     if os.environ.get("BENCH_MEASURES", "1") != "0":
         spark = [] if os.environ.get("BENCH_SPARK", "1") != "0" else ["--no-spark"]
         results.append(run("bench_measures.py", "--persons", os.environ.get("BENCH_MEASURES_PERSONS", "10000000"), *spark))

@@ -96,7 +96,7 @@ def test_identification_full_path_as_village_township_and_county(api, clock, app
     assert {k: case[k] for k in ("procedure", "procedure_display", "household", "household_number", "head_name", "area", "area_name",
                                  "year", "state", "state_display", "category", "category_display", "reasons", "first_clue", "due_date",
                                  "overdue", "is_open", "outcome", "opened_by", "closed_at")} == {
-        "procedure": "identification", "procedure_display": "Identification", "household": applicant.pk,
+        "procedure": "identification", "procedure_display": "Poor household identification", "household": applicant.pk,
         "household_number": applicant.number, "head_name": "吴老三", "area": BASHA, "area_name": "岜沙村", "year": 2020,
         "state": "applied", "state_display": "Applied", "category": "", "category_display": "", "reasons": ["income_below_line"],
         "first_clue": None, "due_date": None, "overdue": False, "is_open": True, "outcome": "", "opened_by": "village", "closed_at": None}
@@ -232,12 +232,12 @@ def test_a_step_not_allowed_in_the_state_is_409_and_changes_nothing(api, client_
     steps = CaseStep.objects.count()
     response = step(api["county"], pk, "approve")
     assert (response.status_code, response.json()) == (
-        409, {"detail": "“approve” is not a step of this case in the state “applied” (allowed: appraise, withdraw)."})
+        409, {"detail": "“Approve” is not a step of this case in the state “Applied” (allowed: Record the appraisal, Withdraw)."})
     response = step(api["village"], pk, "close_notice")
     assert response.status_code == 409
     response = step(client_for("village", "zh-hans"), pk, "close_notice")
     assert (response.status_code, response.json()) == (
-        409, {"detail": "“close_notice”不是此事项在“applied”状态下可执行的步骤（可执行：appraise, withdraw）。"})
+        409, {"detail": "“结束公示”不是此事项在“已申请”状态下可执行的步骤（可执行：登记民主评议, 撤回）。"})
     assert (CaseStep.objects.count(), Case.objects.get(pk=pk).state) == (steps, "applied")
 
     response = step(api["village"], pk, "fly")  # not a step of any procedure: the body is wrong
@@ -245,7 +245,7 @@ def test_a_step_not_allowed_in_the_state_is_409_and_changes_nothing(api, client_
     assert step(api["village"], pk, "withdraw", comment="户主撤回申请").json()["outcome"] == "withdrawn"
     response = step(api["village"], pk, "appraise", data=APPRAISAL)
     assert (response.status_code, response.json()) == (
-        409, {"detail": "“appraise” is not a step of this case in the state “withdrawn” (allowed: none, the case is closed)."})
+        409, {"detail": "“Record the appraisal” is not a step of this case in the state “Withdrawn” (allowed: none, the case is closed)."})
 
 
 def test_a_step_of_another_level_is_403(api, clock, applicant):
@@ -337,7 +337,8 @@ def test_bulk_steps_are_all_or_nothing_with_one_notice(api, clock, areas, people
     response = api["township"].post(BULK, {"cases": ids, "action": "appraise", "data": APPRAISAL}, format="json")
     assert (response.status_code, response.json()) == (403, {"detail": "Only a user with the role “Village cadre” over this area may take the step “appraise”."})
     response = v.post(BULK, {"cases": ids, "action": "appraise", "data": {**APPRAISAL, "votes_for": 10, "attendance": 20}}, format="json")
-    assert (response.status_code, response.json()) == (400, {"data.votes_for": ["The appraisal did not pass: 10 of 20 votes in favour."]})
+    assert (response.status_code, response.json()) == (400, {"data.votes_for": [
+        f"Case #{ids[0]} (household {households[0].number}): The appraisal did not pass: 10 of 20 votes in favour."]})
     response = v.post(BULK, {"cases": [ids[2], ids[0], ids[1], ids[0]], "action": "appraise", "data": APPRAISAL}, format="json")
     assert response.status_code == 200
     assert [(c["id"], c["state"]) for c in response.json()["cases"]] == [(pk, "appraised") for pk in ids]
@@ -352,7 +353,7 @@ def test_bulk_steps_are_all_or_nothing_with_one_notice(api, clock, areas, people
     assert v.post(objections(ids[1]), {"text": "异议", "received_on": "2020-03-04"}, format="json").status_code == 201
     response = v.post(BULK, {"cases": ids, "action": "close_notice"}, format="json")  # on the 5th: too early, and one case went back
     assert (response.status_code, response.json()) == (409, {
-        "detail": "“close_notice” is not a step of this case in the state “appraised” (allowed: verify).", "cases": [ids[1]]})
+        "detail": "“Close the notice” is not a step of this case in the state “Appraised” (allowed: Record the verification).", "cases": [ids[1]]})
     clock(D(2020, 3, 9))
     assert v.post(BULK, {"cases": [ids[0], ids[2]], "action": "close_notice"}, format="json").status_code == 200
     assert dict(Case.objects.values_list("pk", "state")) == {ids[0]: "township_review", ids[1]: "appraised", ids[2]: "township_review"}
@@ -381,7 +382,9 @@ def test_a_rule_failing_for_one_case_writes_nothing_for_the_others(api, clock, a
     assert step(v, ids[1], "post_notice").status_code == 200
     clock(D(2020, 3, 9))  # the first case's notice has ended (it closes first), the second's (from the 4th) still runs
     response = v.post(BULK, {"cases": ids, "action": "close_notice"}, format="json")
-    assert (response.status_code, response.json()) == (400, {"non_field_errors": ["The notice runs until 2020-03-10: it cannot close early."]})
+    second = Case.objects.select_related("household").get(pk=ids[1])
+    assert (response.status_code, response.json()) == (400, {"non_field_errors": [
+        f"Case #{second.pk} (household {second.household.number}): The notice runs until 2020-03-10: it cannot close early."]})
     assert set(Case.objects.values_list("state", flat=True)) == {"first_notice"}
     assert CaseStep.objects.filter(action="close_notice").count() == 0
 
@@ -450,7 +453,7 @@ def test_list_runs_a_constant_number_of_queries(api, clock, areas, people):
 def test_notices_show_only_the_heads_name_household_number_and_size(api, clock, applicant, household):
     pk = on_first_notice(api, clock, applicant)
     notice = Notice.objects.get(cases=pk)
-    expected = {"id": notice.pk, "procedure": "identification", "procedure_display": "Identification", "kind": "first_notice",
+    expected = {"id": notice.pk, "procedure": "identification", "procedure_display": "Poor household identification", "kind": "first_notice",
                 "kind_display": "First notice", "area": BASHA, "area_name": "岜沙村", "start_date": "2020-03-02", "days": 7,
                 "end_date": "2020-03-08", "created_by": "village", "created_at": "2020-03-02T09:00:00+08:00",
                 "cases": [{"case": pk, "household_number": applicant.number, "head_name": "吴老三", "size": 2}]}

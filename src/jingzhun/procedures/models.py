@@ -18,7 +18,7 @@ from jingzhun.policy.models import ScopedYearValue
 
 
 class Procedure(models.TextChoices):
-    IDENTIFICATION = "identification", _("Identification")
+    IDENTIFICATION = "identification", _("Poor household identification")
     EXIT = "exit", _("Household exit")
     MONITORING = "monitoring", _("Monitoring identification")
     ELIMINATION = "elimination", _("Risk elimination")

@@ -23,7 +23,7 @@ from jingzhun.registry.selectors import household_members
 from jingzhun.registry.services import household_set_status
 
 from .models import Case, CaseStep, Measure, MonitoringRecord, Notice, Objection, Procedure, ProcedurePeriod
-from .workflows import ROLE_OF_LEVEL, WORKFLOWS, Transition
+from .workflows import ACTION_LABELS, ROLE_OF_LEVEL, STATE_LABELS, WORKFLOWS, Transition
 
 # National defaults when no ProcedurePeriod row applies (DOMAIN.md section 6): notices of 7 days for
 # identification and exit, 5 for monitoring, monitoring identification within 15 days of the first clue.
@@ -191,10 +191,10 @@ def case_act(*, actor, case: Case, action: str, comment: str = "", data: dict | 
     workflow = WORKFLOWS[case.procedure]
     t = workflow.transitions.get((case.state, action))
     if t is None or not case.is_open:
-        allowed = ", ".join(workflow.allowed(case.state)) if case.is_open else ""
+        allowed = ", ".join(str(ACTION_LABELS.get(a, a)) for a in workflow.allowed(case.state)) if case.is_open else ""
         raise ProcedureError(_("“%(action)s” is not a step of this case in the state “%(state)s” (allowed: %(allowed)s).")
-                             % {"action": action, "state": case.state, "allowed": allowed or _("none, the case is closed")},
-                             code="illegal_transition")
+                             % {"action": ACTION_LABELS.get(action, action), "state": STATE_LABELS.get(case.state, case.state),
+                                "allowed": allowed or _("none, the case is closed")}, code="illegal_transition")
     role = _require_level(actor, case, t, action)
     _check_needs(t, data)
     if t.after_notice:
@@ -238,7 +238,15 @@ def cases_act(*, actor, cases: Iterable[Case], action: str, comment: str = "", d
                                                         days=period_days(case.procedure, t.notice, case.year, case.area),
                                                         created_by=actor if getattr(actor, "pk", None) else None)
                 notice = shared[key]
-            out.append(case_act(actor=actor, case=case, action=action, comment=comment, data=data, today=today, notice=notice))
+            try:
+                out.append(case_act(actor=actor, case=case, action=action, comment=comment, data=data, today=today, notice=notice))
+            except ValidationError as exc:  # name the case that stopped the batch (nothing of the batch is written)
+                def named(message: str, case=case) -> str:
+                    return _("Case #%(case)s (household %(household)s): %(error)s") % {
+                        "case": case.pk, "household": case.household.number, "error": message}
+                if hasattr(exc, "error_dict"):
+                    raise ProcedureError({k: [named(m) for m in v] for k, v in exc.message_dict.items()}) from exc
+                raise ProcedureError(named(" ".join(exc.messages)), code=getattr(exc, "code", None)) from exc
         return out
 
 

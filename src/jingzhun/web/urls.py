@@ -1,7 +1,10 @@
 from django.urls import path
 
 from . import views
+from .views import cases as case_views
+from .views import exports as export_views
 from .views import imports as import_views
+from .views import notices as notice_views
 
 app_name = "web"
 urlpatterns = [
@@ -31,4 +34,19 @@ urlpatterns = [
     path("imports/<int:pk>/report.json", import_views.import_report_json, name="import_report_json"),
     path("imports/<int:pk>/report.csv", import_views.import_report_csv, name="import_report_csv"),
     path("imports/<int:pk>/report.xlsx", import_views.import_report_xlsx, name="import_report_xlsx"),
+    path("exports/", export_views.exports, name="exports"),
+    path("exports/<int:pk>/", export_views.export_job, name="export"),
+    path("exports/<int:pk>/download", export_views.export_download, name="export_download"),
+    path("cases/", case_views.cases, name="cases"),
+    path("cases/count/", case_views.cases_count, name="cases_count"),
+    path("cases/<int:pk>/", case_views.case_detail, name="case"),
+    path("cases/<int:pk>/step/", case_views.case_step, name="case_step"),
+    path("cases/<int:pk>/objection/", case_views.case_objection, name="case_objection"),
+    path("cases/<int:pk>/evidence/", case_views.case_evidence, name="case_evidence"),
+    path("cases/<int:pk>/evidence/<int:evidence_pk>/", case_views.case_evidence_file, name="case_evidence_file"),
+    path("households/<int:pk>/cases/new/", case_views.case_open, name="case_open"),
+    path("households/<int:pk>/measures/new/", case_views.measure_new, name="measure_new"),
+    path("notices/", notice_views.notices, name="notices"),
+    path("notices/<int:pk>/print", notice_views.notice_print, name="notice_print"),
+    path("notices/<int:pk>/pdf", notice_views.notice_pdf_view, name="notice_pdf"),
 ]

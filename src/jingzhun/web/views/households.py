@@ -16,6 +16,7 @@ from jingzhun.registry.filters import HouseholdFilter
 from jingzhun.registry.selectors import household_detail, household_members
 
 from .. import selectors as web
+from .cases import procedures_context
 from .common import login_required, render_page
 
 PAGE_SIZE = 50
@@ -60,6 +61,7 @@ def household_card(request, pk: int):
         "audit_trail": web.household_audit_trail(user, household),
         "can_change": web.allowed_in_area(user, household.area_id, CHANGE),
         "can_unmask": web.allowed_in_area(user, household.area_id, UNMASK),
+        **procedures_context(user, household),  # the "Procedures" and "Measures" sections
     }
     return render_page(request, "web/household_card.html", context)
 
