@@ -266,3 +266,13 @@ def test_registered_poor_as_of_past_dates(users, applicant, household):
     assert selectors.registered_poor_on(VILLAGE, D(2020, 3, 25)) == 2
     assert selectors.registered_poor_on("522633000000", D(2020, 12, 31)) == 2
     assert selectors.registered_poor_on("522633101000", D(2020, 12, 31)) == 0
+
+
+def test_the_area_page_counts_open_and_overdue_cases(users, household, client):
+    case_open(actor=users["village"], household=household, procedure="monitoring", category="unstable", first_clue=D(2021, 5, 1), today=D(2021, 5, 3))
+    assert selectors.case_counts(users["county"], "522633", today=D(2021, 5, 17)) == {"open": 1, "overdue": 1}
+    assert selectors.case_counts(users["county"], "522633", today=D(2021, 5, 16)) == {"open": 1, "overdue": 0}
+    assert selectors.case_counts(users["other_township"], "522633101", today=D(2021, 5, 17)) == {"open": 0, "overdue": 0}
+    client.force_login(users["county"])
+    html = client.get("/areas/522633/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'id="area-overdue"' in html and "Overdue cases" in html

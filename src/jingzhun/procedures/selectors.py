@@ -77,3 +77,12 @@ def registered_poor_on(area_code: str, on: dt.date) -> int:
     level = Area.objects.values_list("level", flat=True).get(code=area_code)
     households = Household.objects.filter(area__code__startswith=code_prefix(area_code, level))
     return status_on(households, on).filter(status_on__in=REGISTERED).count()
+
+
+def case_counts(user, prefix: str, today: dt.date | None = None) -> dict:
+    """Open and overdue cases under an area code prefix (the area page's figures), in one query."""
+    from django.db.models import Count
+
+    today = today or timezone.localdate()
+    return Case.objects.visible_to(user, VIEW).filter(area__startswith=prefix, closed_at__isnull=True).aggregate(
+        open=Count("id"), overdue=Count("id", filter=Q(due_date__lt=today)))

@@ -7,8 +7,9 @@ from django.shortcuts import redirect
 from jingzhun.accounts.selectors import home_area
 from jingzhun.areas.models import Level
 from jingzhun.core.paging import CappedPaginator
-from jingzhun.core.scoping import CHANGE
+from jingzhun.core.scoping import CHANGE, SIGNIFICANT_DIGITS
 from jingzhun.policy.selectors import poverty_line
+from jingzhun.procedures.selectors import case_counts
 from jingzhun.registry.selectors import area_children_stats, household_list, latest_income_year
 
 from .. import selectors as web
@@ -65,6 +66,8 @@ def _context(request, area, rows) -> dict:
         "child_level": Level(area.level + 1).label if area and area.level < Level.VILLAGE else (
             Level.PROVINCE.label if area is None else None),
     }
+    if area is not None:
+        context["cases"] = case_counts(user, area.code[: SIGNIFICANT_DIGITS[area.level]])
     if area is not None and area.level == Level.VILLAGE:
         households = household_list(user, area_code=area.code).select_related("area")
         context["page_obj"] = CappedPaginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
