@@ -37,6 +37,13 @@ class Command(BaseCommand):
             if not Snapshot.objects.filter(area_id=province).exists():  # the analytics pages read snapshots
                 snap = snapshot_take(actor=None, area=Area.objects.get(code=province))
                 self.stdout.write(f"Snapshot {snap.pk} of {province}: {snap.persons} persons, {snap.first_year}-{snap.last_year}")
+        from jingzhun.demo.procedures import demo_cases
+        from jingzhun.demo.users import _first_township_and_village
+
+        _township, village = _first_township_and_village(Area.objects.get(code="522633000000"))
+        cases = demo_cases("522633", village)
+        if cases:
+            self.stdout.write(f"Demo cases: {cases}")
         logins = demo_users(password=DEMO_PASSWORD)
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD})")
         for username, role, area in logins:
