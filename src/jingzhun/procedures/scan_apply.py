@@ -35,6 +35,7 @@ def monitoring_scan_apply(*, actor, area_code: str, as_of: dt.date, progress=Non
              for f in scan_monitoring(area_code=area_code, as_of=as_of)]
     counts = {"flagged": len(flags), "opened": 0, "updated": 0, "already_monitored": 0}
     user = actor if getattr(actor, "pk", None) else None
+    deadline_days: dict[str, int] = {}
     for start in range(0, len(flags), CHUNK):
         chunk = flags[start:start + CHUNK]
         ids = [f[0] for f in chunk]
@@ -54,7 +55,9 @@ def monitoring_scan_apply(*, actor, area_code: str, as_of: dt.date, progress=Non
                         changed.append(case)
                     counts["updated"] += 1
                 else:
-                    due = as_of + dt.timedelta(days=period_days(Procedure.MONITORING, "deadline", as_of.year, village))
+                    if village not in deadline_days:  # one look-up per village, not per case
+                        deadline_days[village] = period_days(Procedure.MONITORING, "deadline", as_of.year, village)
+                    due = as_of + dt.timedelta(days=deadline_days[village])
                     new.append(Case(procedure=Procedure.MONITORING, household_id=household_id, area=village, year=as_of.year,
                                     state=MONITORING.start, category=category, reasons=sorted(reasons), first_clue=as_of,
                                     due_date=due, opened_by=user))
