@@ -16,7 +16,8 @@ a branch), and department alerts on 1% of the persons (medical and disaster with
 without), dated in the 300 days before the scan date; then ANALYZE.
 
 Timed: ``evaluate_eligibility(area_code="520000000000", year=2019)`` with its three lists consumed, then
-``scan_monitoring(area_code="520000000000", as_of=2020-06-30)`` consumed.  Targets: each <= 10 s.
+``scan_monitoring(area_code="520000000000", as_of=2020-06-30)`` consumed.  Targets: each <= 10 s.  Then the
+scan applied (``monitoring_scan_apply``) twice: the first run opens a case per flag, the second updates them.
 Prints one JSON line.
 """
 
@@ -162,6 +163,17 @@ def main(argv: list[str] | None = None) -> dict:
         by_flag.update(flag.flags)
     monitoring_seconds = time.perf_counter() - started
 
+    # the scan applied: every flag opens a monitoring case (first run), then updates it (second run)
+    from jingzhun.procedures.models import Case
+    from jingzhun.procedures.scan_apply import monitoring_scan_apply
+
+    Case.objects.filter(procedure="monitoring").delete()
+    applied = {}
+    for run in ("first", "second"):
+        started = time.perf_counter()
+        counts = monitoring_scan_apply(actor=None, area_code=PROVINCE, as_of=as_of)
+        applied[run] = {"seconds": round(time.perf_counter() - started, 2), **counts}
+
     out = {
         "bench": "procedures",
         "database": args.database,
@@ -179,6 +191,7 @@ def main(argv: list[str] | None = None) -> dict:
         "monitoring_flagged": flagged,
         "monitoring_by_category": dict(sorted(by_category.items())),
         "monitoring_by_flag": dict(sorted(by_flag.items())),
+        "scan_applied": applied,
         "target_seconds": 10,
         "generate_seconds": generated["seconds"] if generated else None,
         "reused_database": reused,

@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from . import views
 from .auth import TokenView
 from .cases import CaseViewSet, NoticeViewSet, RegisteredPoorView
+from .eligibility import EligibilityOpenCasesView, EligibilityView, MonitoringScanDetailView, MonitoringScanView
 from .exports import ExportViewSet
 from .imports import ImportViewSet
 from .measures import MeasuresView
@@ -27,5 +28,9 @@ urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="token"),
     path("measures/", MeasuresView.as_view(), name="measures"),
     path("registered-poor/", RegisteredPoorView.as_view(), name="registered-poor"),
+    path("eligibility/", EligibilityView.as_view(), name="eligibility"),
+    path("eligibility/open-cases/", EligibilityOpenCasesView.as_view(), name="eligibility-open-cases"),
+    path("monitoring-scan/", MonitoringScanView.as_view(), name="monitoring-scan"),
+    path("monitoring-scan/<int:pk>/", MonitoringScanDetailView.as_view(), name="monitoring-scan-detail"),
     *router.urls,
 ]

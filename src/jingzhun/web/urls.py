@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import views
 from .views import cases as case_views
+from .views import eligibility as eligibility_views
 from .views import exports as export_views
 from .views import imports as import_views
 from .views import notices as notice_views
@@ -39,6 +40,11 @@ urlpatterns = [
     path("exports/<int:pk>/download", export_views.export_download, name="export_download"),
     path("cases/", case_views.cases, name="cases"),
     path("cases/count/", case_views.cases_count, name="cases_count"),
+    path("cases/eligibility/", eligibility_views.eligibility, name="eligibility"),
+    path("cases/eligibility/link/", eligibility_views.eligibility_link, name="eligibility_link"),
+    path("cases/eligibility/open/", eligibility_views.eligibility_open, name="eligibility_open"),
+    path("cases/eligibility/scan/", eligibility_views.eligibility_scan, name="eligibility_scan"),
+    path("cases/eligibility/scan/<int:pk>/", eligibility_views.eligibility_scan_job, name="eligibility_scan_job"),
     path("cases/<int:pk>/", case_views.case_detail, name="case"),
     path("cases/<int:pk>/step/", case_views.case_step, name="case_step"),
     path("cases/<int:pk>/objection/", case_views.case_objection, name="case_objection"),
