@@ -565,6 +565,10 @@ class IndexRebuild:
         with self.connection.cursor() as cur:
             if self.connection.vendor == "postgresql":
                 cur.execute("SET LOCAL maintenance_work_mem = '256MB'")
+                # the load's own deletions leave checks pending from tables outside the rebuild that refer to these
+                # (procedure cases, measures): run them now, DDL refuses tables with pending trigger events
+                cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cur.execute("SET CONSTRAINTS ALL DEFERRED")
             for statement in self.indexes:
                 cur.execute(statement)
             for table, name, definition in self.constraints:  # unique first (foreign keys may need them)
