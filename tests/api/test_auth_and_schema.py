@@ -84,7 +84,8 @@ def test_docs_use_the_local_sidecar_not_a_cdn():
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in html
     assets = re.findall(r"""(?:src|href)\s*=\s*["']([^"']+)""", html)
     assert assets and not [a for a in assets if a.startswith(("http:", "https:", "//"))]
-    assert "cdn" not in html.lower()
+    # no CDN host anywhere (not just in src/href); a bare "cdn" can occur by chance in the page's random CSRF token
+    assert not re.search(r"(?i)(?:https?:)?//[^\s\"'<>]*(?:cdn|unpkg|jsdelivr)", html)
     for asset in assets:
         if asset.startswith("/static/"):
             assert finders.find(asset.removeprefix("/static/")), asset
