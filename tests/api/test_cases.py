@@ -513,3 +513,23 @@ def test_schema_documents_the_procedure_endpoints():
     assert set(components["NoticeCase"]["properties"]) == {"case", "household_number", "head_name", "size"}
     assert {"allowed_actions", "timeline", "objections", "notices"} <= set(components["CaseDetail"]["properties"])
     assert set(components["RegisteredPoor"]["properties"]) == {"area", "date", "registered_poor"}
+
+
+def test_evidence_is_attached_through_the_api_and_checked_by_content(api, clock, applicant, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    pk = opened(api, clock, applicant)
+    v = api["village"]
+    pdf = lambda: SimpleUploadedFile("会议记录.pdf", b"%PDF-1.4\n%minutes\n", content_type="application/pdf")  # noqa: E731
+    response = v.post(f"{detail(pk)}evidence/", {"kind": "minutes", "file": pdf()}, format="multipart")
+    assert response.status_code == 201, response.content
+    [item] = response.json()["evidence"]
+    assert (item["kind"], item["original_name"], item["content_type"], item["size"], item["uploaded_by"]) == (
+        "minutes", "会议记录.pdf", "application/pdf", 18, "village")
+    fake = SimpleUploadedFile("photo.png", b"MZ not an image", content_type="image/png")
+    response = v.post(f"{detail(pk)}evidence/", {"kind": "notice_photo", "file": fake}, format="multipart")
+    assert response.status_code == 400 and list(response.json()) == ["file"]
+    assert v.post(f"{detail(pk)}evidence/", {"kind": "selfie", "file": pdf()}, format="multipart").status_code == 400
+    assert api["hunan_county"].post(f"{detail(pk)}evidence/", {"kind": "minutes", "file": pdf()}, format="multipart").status_code == 404
+    assert len(v.get(detail(pk)).json()["evidence"]) == 1

@@ -30,6 +30,7 @@ from contextlib import contextmanager
 
 import django_filters
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import RegexValidator
 from django.db import transaction
 from django.db.models import F, Prefetch
@@ -40,6 +41,7 @@ from django_filters.widgets import BooleanWidget
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -47,7 +49,8 @@ from jingzhun.accounts.models import Role
 from jingzhun.areas.models import Area, pad
 from jingzhun.core.scoping import CHANGE, VIEW, get_visible_or_404
 from jingzhun.procedures import selectors
-from jingzhun.procedures.models import Case, CaseStep, MonitoringCategory, Notice, Objection, Procedure
+from jingzhun.procedures.evidence import evidence_add
+from jingzhun.procedures.models import Case, CaseStep, Evidence, MonitoringCategory, Notice, Objection, Procedure
 from jingzhun.procedures.services import ProcedureError, acting_levels, case_act, case_open, cases_act, objection_record
 from jingzhun.procedures.workflows import ACTION_LABELS, ROLE_OF_LEVEL, STATE_LABELS, WORKFLOWS
 from jingzhun.registry.models import Household
@@ -177,6 +180,21 @@ class CaseObjectionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class CaseEvidenceSerializer(serializers.ModelSerializer):
+    kind = NamedChoiceField(component="EvidenceKindEnum", choices=Evidence.Kind.choices, read_only=True)
+    uploaded_by = serializers.CharField(source="uploaded_by.get_username", read_only=True, allow_null=True, default=None)
+
+    class Meta:
+        model = Evidence
+        fields = ["id", "kind", "original_name", "content_type", "size", "uploaded_by", "uploaded_at"]
+        read_only_fields = fields
+
+
+class EvidenceCreateSerializer(StrictInputMixin, serializers.Serializer):
+    kind = NamedChoiceField(component="EvidenceKindEnum", choices=Evidence.Kind.choices)
+    file = serializers.FileField(help_text="PDF, JPEG or PNG (recognised by content), at most 10 MB")
+
+
 class CaseNoticeSerializer(serializers.ModelSerializer):
     kind = NamedChoiceField(component="NoticeKindEnum", choices=Notice.Kind.choices, read_only=True)
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
@@ -193,9 +211,10 @@ class CaseDetailSerializer(CaseSerializer):
     timeline = CaseStepSerializer(source="steps", many=True, read_only=True, help_text="The steps in order, from the opening on")
     objections = CaseObjectionSerializer(many=True, read_only=True)
     notices = CaseNoticeSerializer(many=True, read_only=True, help_text="The notices that listed the case, oldest first")
+    evidence = CaseEvidenceSerializer(many=True, read_only=True, help_text="Attachments (the files themselves are downloaded from the case page)")
 
     class Meta(CaseSerializer.Meta):
-        fields = [*CaseSerializer.Meta.fields, "allowed_actions", "timeline", "objections", "notices"]
+        fields = [*CaseSerializer.Meta.fields, "allowed_actions", "timeline", "objections", "notices", "evidence"]
         read_only_fields = fields
 
     @extend_schema_field(AllowedActionSerializer(many=True))
@@ -408,7 +427,8 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
         return self.get_queryset().prefetch_related(
             Prefetch("steps", CaseStep.objects.select_related("actor").order_by("at", "id")),
             Prefetch("objections", Objection.objects.select_related("recorded_by").order_by("received_on", "id")),
-            Prefetch("notices", Notice.objects.order_by("start_date", "id")))
+            Prefetch("notices", Notice.objects.order_by("start_date", "id")),
+            Prefetch("evidence", Evidence.objects.select_related("uploaded_by").order_by("uploaded_at", "id")))
 
     def render(self, case: Case, **kwargs) -> Response:
         context = {**self.get_serializer_context(), "area_names": _area_names([case.area])}
@@ -527,6 +547,25 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
                     raise CaseConflict(exc.messages[0]) from None
                 raise
         return self.render_case(case.pk, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Attach evidence to a case",
+        description="Multipart: `kind` (consent, minutes, notice_photo, document) and `file` (PDF, JPEG or PNG by content, at most 10 MB). "
+                    "400 per field; 404 outside the caller's change scope.",
+        request={"multipart/form-data": EvidenceCreateSerializer},
+        responses={201: CaseDetailSerializer, 400: OpenApiResponse(description="`{field: [message]}`"), 404: NOT_FOUND},
+    )
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
+    def evidence(self, request, pk=None):
+        case = get_visible_or_404(request.user, self._changeable(), CHANGE, pk=pk)
+        serializer = EvidenceCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            evidence_add(actor=request.user, case=case, kind=serializer.validated_data["kind"], upload=serializer.validated_data["file"])
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"file": exc.messages}) from None
+        return self.render_case(case.pk, status=status.HTTP_201_CREATED)
+
 
 
 # --- notices ----------------------------------------------------------------------------------------
