@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "jingzhun.analytics",
     "jingzhun.imports",
     "jingzhun.procedures",
+    "jingzhun.pairing",
     "jingzhun.demo",
     "jingzhun.web",
 ]

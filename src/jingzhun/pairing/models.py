@@ -1,0 +1,195 @@
+"""Pairing assistance (issue 6): partnerships between two parties, their annual agreements and the
+append-only fund ledger.
+
+Scope: a partnership is visible to a user when *either* side's area lies in the user's scope (the
+eastern area for area pairings, the western area always).  Rows of ``FundEntry`` are never updated or
+deleted: a mistake is reversed by a correction entry (``corrects``), at most one per entry.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connections, models
+from django.db.models import Q, Sum
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from jingzhun.core.scoping import VIEW, user_prefixes
+
+
+class PartnershipKind(models.TextChoices):
+    PROVINCE = "province", _("Province pairing")
+    PREFECTURE = "prefecture", _("Prefecture pairing")
+    COUNTY = "county", _("County pairing (携手奔小康)")
+    ENTERPRISE_VILLAGE = "enterprise_village", _("Enterprise-village (万企帮万村)")
+    INSTITUTION = "institution", _("Institution pairing (school, hospital)")
+    UNIT_VILLAGE = "unit_village", _("Designated unit assistance (定点帮扶)")
+
+
+AREA_KINDS = {PartnershipKind.PROVINCE, PartnershipKind.PREFECTURE, PartnershipKind.COUNTY}
+
+
+class PartnershipQuerySet(models.QuerySet):
+    """``visible_to`` ORs the prefixes over both sides' area codes (a null eastern side never matches)."""
+
+    area_fields = ("east_area__code", "west_area__code")  # the code is the primary key: no join
+
+    def visible_to(self, user, action: str = VIEW):
+        prefixes = user_prefixes(user, action)
+        if prefixes is None:
+            return self
+        if not prefixes:
+            return self.none()
+        condition = Q()
+        for field in self.area_fields:
+            for prefix in prefixes:
+                condition |= Q(**{f"{field}__startswith": prefix})
+        return self.filter(condition)
+
+
+class Partnership(models.Model):
+    kind = models.CharField(_("kind"), max_length=20, choices=PartnershipKind.choices)
+    name = models.CharField(_("name"), max_length=200)
+    east_area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("eastern area"))
+    west_area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("western area"))
+    east_party = models.CharField(_("eastern party"), max_length=200, blank=True)  # the enterprise, institution or unit
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("parent partnership"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PartnershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("partnership")
+        verbose_name_plural = _("partnerships")
+        ordering = ["kind", "name", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")), name="partnership_period_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def area_codes(self) -> list[str]:
+        return [c for c in (self.east_area_id, self.west_area_id) if c]
+
+    def covers(self, date) -> bool:
+        return self.start_date <= date and (self.end_date is None or date <= self.end_date)
+
+    def clean(self) -> None:
+        errors = {}
+        if self.kind in AREA_KINDS and not self.east_area_id:
+            errors["east_area"] = gettext("An area pairing needs the eastern area.")
+        if self.kind not in AREA_KINDS and not self.east_area_id and not self.east_party.strip():
+            errors["east_party"] = gettext("Name the enterprise, institution or unit.")
+        if self.end_date and self.end_date < self.start_date:
+            errors["end_date"] = gettext("The end date is before the start date.")
+        if self.parent_id:
+            parent = self.parent
+            if parent.pk == self.pk:
+                errors["parent"] = gettext("A partnership cannot be its own parent.")
+            else:
+                for parent_area, child_area in ((parent.east_area, self.east_area), (parent.west_area, self.west_area)):
+                    if parent_area is None:
+                        continue
+                    if child_area is None or not child_area.code.startswith(parent_area.prefix):
+                        errors.setdefault("parent", gettext("The parent partnership's areas must contain this partnership's areas."))
+        if errors:
+            raise ValidationError(errors)
+
+
+class Agreement(models.Model):
+    """A partnership's annual target for one indicator (e.g. fiscal_funds, cadres_sent, trained, purchases)."""
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="agreements", verbose_name=_("partnership"))
+    year = models.PositiveSmallIntegerField(_("year"))
+    indicator = models.CharField(_("indicator"), max_length=32)
+    target = models.DecimalField(_("target"), max_digits=16, decimal_places=2)
+    unit = models.CharField(_("unit"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("agreement")
+        verbose_name_plural = _("agreements")
+        ordering = ["partnership", "year", "indicator"]
+        constraints = [models.UniqueConstraint(fields=["partnership", "year", "indicator"], name="uniq_agreement_indicator")]
+
+    def __str__(self) -> str:
+        return f"{self.partnership} {self.year} {self.indicator}"
+
+
+class FundKind(models.TextChoices):
+    PLEDGED = "pledged", _("Pledged")
+    ALLOCATED = "allocated", _("Allocated")
+    DISBURSED = "disbursed", _("Disbursed")
+    RETURNED = "returned", _("Returned")
+
+
+class FundSource(models.TextChoices):
+    FISCAL = "fiscal", _("Fiscal assistance")
+    DONATION = "donation", _("Social donation")
+    ENTERPRISE = "enterprise", _("Enterprise investment")
+
+
+class AppendOnlyError(Exception):
+    """A ledger row was to be updated or deleted: the ledger only grows (write a correction instead)."""
+
+
+class FundEntryQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError(gettext("Fund entries are never changed: record a correction instead."))
+
+    def delete(self):
+        raise AppendOnlyError(gettext("Fund entries are never deleted: record a correction instead."))
+
+
+class FundEntry(models.Model):
+    partnership = models.ForeignKey(Partnership, on_delete=models.PROTECT, related_name="fund_entries", verbose_name=_("partnership"))
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=10, choices=FundKind.choices)
+    source = models.CharField(_("source"), max_length=10, choices=FundSource.choices)
+    amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)
+    project = models.CharField(_("project"), max_length=100, blank=True)  # a reference until the project model exists
+    note = models.TextField(_("note"), blank=True)
+    corrects = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections", verbose_name=_("corrects"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = FundEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("fund entry")
+        verbose_name_plural = _("fund entries")
+        ordering = ["date", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["corrects"], name="fund_entry_corrected_once"),
+            models.CheckConstraint(condition=Q(corrects__isnull=True, amount__gt=0) | Q(corrects__isnull=False, amount__lt=0), name="fund_entry_amount_sign"),
+        ]
+        indexes = [models.Index(fields=["partnership", "source", "project", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount} ({self.date})"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError(gettext("Fund entries are never changed: record a correction instead."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(gettext("Fund entries are never deleted: record a correction instead."))
+
+
+CENT = Decimal("0.01")
+
+
+def exact_sum(qs: models.QuerySet, field: str = "amount") -> Decimal:
+    """The exact sum of a decimal column to the cent.  PostgreSQL sums numerics exactly; SQLite stores and sums them as
+    binary floats, so there the rows (each read back exactly at 16 digits) are added in Python."""
+    if connections[qs.db].vendor == "postgresql":
+        total = qs.aggregate(t=Sum(field))["t"]
+    else:
+        total = sum(qs.values_list(field, flat=True), Decimal("0"))
+    return (total or Decimal("0")).quantize(CENT)
