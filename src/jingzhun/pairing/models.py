@@ -193,3 +193,101 @@ def exact_sum(qs: models.QuerySet, field: str = "amount") -> Decimal:
     else:
         total = sum(qs.values_list(field, flat=True), Decimal("0"))
     return (total or Decimal("0")).quantize(CENT)
+
+
+class ProjectStatus(models.TextChoices):
+    LIBRARY = "library", _("In the project library")
+    APPROVED = "approved", _("Approved")
+    UNDER_CONSTRUCTION = "under_construction", _("Under construction")
+    COMPLETED = "completed", _("Completed")
+    ACCEPTED = "accepted", _("Accepted")
+
+
+PROJECT_ORDER = [s.value for s in ProjectStatus]
+
+
+class Project(models.Model):
+    """A pairing project built in a village of the partnership's western area; its status only moves forward."""
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.PROTECT, related_name="projects", verbose_name=_("partnership"))
+    name = models.CharField(_("name"), max_length=200)
+    code = models.CharField(_("code"), max_length=50)
+    status = models.CharField(_("status"), max_length=20, choices=ProjectStatus.choices, default=ProjectStatus.LIBRARY)
+    budget = models.DecimalField(_("budget"), max_digits=16, decimal_places=2)
+    village = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("village"))
+    start_date = models.DateField(_("start date"), null=True, blank=True)
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
+        ordering = ["partnership", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["partnership", "code"], name="uniq_project_code"),
+            models.CheckConstraint(condition=Q(budget__gte=0), name="project_budget_non_negative"),
+            models.CheckConstraint(condition=Q(end_date__isnull=True) | Q(start_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                                   name="project_period_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    def clean(self) -> None:
+        errors = {}
+        if self.village_id and self.partnership_id and not self.village_id.startswith(self.partnership.west_area.prefix):
+            errors["village"] = gettext("The project must be built in the partnership's western area.")
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            errors["end_date"] = gettext("The end date is before the start date.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class OutputKind(models.TextChoices):
+    SCHOOL = "school", _("School")
+    CLINIC = "clinic", _("Clinic")
+    ROAD_KM = "road_km", _("Road (km)")
+    WATER_WORKS = "water_works", _("Water works")
+    PRODUCTION_BASE = "production_base", _("Production base")
+    OTHER = "other", _("Other")
+
+
+class ProjectOutput(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="outputs", verbose_name=_("project"))
+    kind = models.CharField(_("kind"), max_length=20, choices=OutputKind.choices)
+    count = models.DecimalField(_("count"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("project output")
+        verbose_name_plural = _("project outputs")
+        ordering = ["project", "kind", "id"]
+        constraints = [models.CheckConstraint(condition=Q(count__gt=0), name="project_output_count_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.count}"
+
+
+class BenefitType(models.TextChoices):
+    INCOME = "income", _("Income")
+    EMPLOYMENT = "employment", _("Employment")
+    HOUSING = "housing", _("Housing")
+    WATER = "water", _("Water")
+    EDUCATION = "education", _("Education")
+    HEALTH = "health", _("Health")
+    OTHER = "other", _("Other")
+
+
+class Beneficiary(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="beneficiaries", verbose_name=_("project"))
+    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="+", verbose_name=_("household"))
+    benefit = models.CharField(_("benefit type"), max_length=12, choices=BenefitType.choices)
+    amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("beneficiary")
+        verbose_name_plural = _("beneficiaries")
+        ordering = ["project", "id"]
+        constraints = [models.UniqueConstraint(fields=["project", "household"], name="uniq_project_beneficiary")]
+
+    def __str__(self) -> str:
+        return f"{self.project} {self.household_id}"
