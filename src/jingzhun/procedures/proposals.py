@@ -44,7 +44,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from jingzhun.accounts.models import Role
 from jingzhun.accounts.selectors import active_assignments
@@ -58,7 +57,7 @@ from .eligibility import NoPovertyLine, area_prefix, evaluate_eligibility
 from .models import Case, Procedure
 from .scan_apply import monitoring_scan_task
 from .services import ProcedureError, acting_levels, case_open
-from .workflows import VILLAGE
+from .workflows import REASON_LABELS, VILLAGE
 
 #: The list of the evaluation each procedure opens cases from.
 LIST_OF_PROCEDURE = {Procedure.IDENTIFICATION: "candidates", Procedure.EXIT: "exits"}
@@ -70,19 +69,6 @@ _PREFIX_LENGTHS = (12, 9, 6, 4, 2)
 
 #: Readable labels of the evaluation's reason codes (``eligibility.REASONS`` and ``EXIT_REASONS``), in both
 #: languages; the same texts as the case pages use.
-REASON_LABELS = {
-    "income_below_line": gettext_lazy("Income below the poverty line"),
-    "no_income_record": gettext_lazy("No income recorded for the year"),
-    "food_insecure": gettext_lazy("No stable, sufficient food"),
-    "clothing_insecure": gettext_lazy("No clothing for each season"),
-    "child_out_of_school": gettext_lazy("A child of compulsory-education age out of school"),
-    "no_medical_insurance": gettext_lazy("A member without basic medical insurance"),
-    "unsafe_housing": gettext_lazy("Unsafe housing"),
-    "unsafe_water": gettext_lazy("No safe drinking water"),
-    "identified_this_year": gettext_lazy("Identified this year"),
-    "income_above_line": gettext_lazy("Income stably above the line"),
-    "guarantees_met": gettext_lazy("Two assurances and three guarantees met"),
-}
 
 
 def reason_label(code: str) -> str:

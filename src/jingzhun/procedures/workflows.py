@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .models import Notice, Procedure
@@ -128,4 +129,26 @@ STATE_LABELS = {
     "rejected": _("Rejected"), "withdrawn": _("Withdrawn"), "proposed": _("Proposed"), "agreed": _("Household agreed"),
     "notice": _("Notice"), "exited": _("Exited"), "opened": _("Opened"), "visited": _("Visited"), "compared": _("Compared"),
     "recorded": _("Recorded"), "dismissed": _("Dismissed"), "eliminated": _("Risk eliminated"),
+}
+
+# the reason codes of the eligibility evaluation, the monitoring scan and cases opened by hand
+REASON_LABELS = {
+    "income_below_line": gettext_lazy("Income below the poverty line"),
+    "no_income_record": gettext_lazy("No income recorded for the year"),
+    "food_insecure": gettext_lazy("No stable, sufficient food"),
+    "clothing_insecure": gettext_lazy("No clothing for each season"),
+    "child_out_of_school": gettext_lazy("A child of compulsory-education age out of school"),
+    "no_medical_insurance": gettext_lazy("A member without basic medical insurance"),
+    "unsafe_housing": gettext_lazy("Unsafe housing"),
+    "unsafe_water": gettext_lazy("No safe drinking water"),
+    "identified_this_year": gettext_lazy("Identified this year"),
+    "income_above_line": gettext_lazy("Income stably above the line"),
+    "guarantees_met": gettext_lazy("Two assurances and three guarantees met"),
+    "income_below_monitoring_line": gettext_lazy("Income below the monitoring line"),
+    "income_drop": gettext_lazy("Sharp drop of income"),
+    "rigid_spending": gettext_lazy("Rigid spending above income"),
+    "medical_spending": gettext_lazy("High medical spending"),
+    "disaster": gettext_lazy("Natural disaster"),
+    "accident": gettext_lazy("Accident"),
+    "department_alert": gettext_lazy("Alert from a department's data"),
 }

@@ -45,7 +45,7 @@ from jingzhun.procedures import selectors, services
 from jingzhun.procedures.eligibility import EXIT_REASONS, GUARANTEE_REASONS
 from jingzhun.procedures.evidence import EVIDENCE_MAX_BYTES, evidence_add, evidence_open, measure_add
 from jingzhun.procedures.models import Case, Evidence, Measure, MonitoringCategory, MonitoringRecord, Notice, Procedure
-from jingzhun.procedures.workflows import ACTION_LABELS, ROLE_OF_LEVEL, STATE_LABELS, WORKFLOWS
+from jingzhun.procedures.workflows import ACTION_LABELS, REASON_LABELS, ROLE_OF_LEVEL, STATE_LABELS, WORKFLOWS
 from jingzhun.registry import choices as c
 from jingzhun.registry.forms import DATE_WIDGET, FieldsetsMixin, add_service_errors
 
@@ -56,38 +56,10 @@ PAGE_SIZE = 50
 BULK_MAX = 500
 TABS = ("inbox", "overdue", "all")
 
-# The model's label of "identification" is shared with the household card's "Identification" fieldset: the pages
-# name the procedures with labels of their own.
-PROCEDURE_LABELS = {
-    Procedure.IDENTIFICATION: gettext_lazy("Poor household identification"),
-    Procedure.EXIT: gettext_lazy("Household exit"),
-    Procedure.MONITORING: gettext_lazy("Monitoring identification"),
-    Procedure.ELIMINATION: gettext_lazy("Risk elimination"),
-}
 ROLE_LABELS = {level: Role(name).label for level, name in ROLE_OF_LEVEL.items()}
 STEP_LABELS = {"open": gettext_lazy("Case opened"), "objection": gettext_lazy("Objection recorded"), **ACTION_LABELS}
 OUTCOME_LABELS = {"completed": gettext_lazy("Completed"), "rejected": gettext_lazy("Rejected"), "withdrawn": gettext_lazy("Withdrawn"),
                   "dismissed": gettext_lazy("Dismissed")}
-REASON_LABELS = {
-    "income_below_line": gettext_lazy("Income below the poverty line"),
-    "no_income_record": gettext_lazy("No income recorded for the year"),
-    "food_insecure": gettext_lazy("No stable, sufficient food"),
-    "clothing_insecure": gettext_lazy("No clothing for each season"),
-    "child_out_of_school": gettext_lazy("A child of compulsory-education age out of school"),
-    "no_medical_insurance": gettext_lazy("A member without basic medical insurance"),
-    "unsafe_housing": gettext_lazy("Unsafe housing"),
-    "unsafe_water": gettext_lazy("No safe drinking water"),
-    "identified_this_year": gettext_lazy("Identified this year"),
-    "income_above_line": gettext_lazy("Income stably above the line"),
-    "guarantees_met": gettext_lazy("Two assurances and three guarantees met"),
-    "income_below_monitoring_line": gettext_lazy("Income below the monitoring line"),
-    "income_drop": gettext_lazy("Sharp drop of income"),
-    "rigid_spending": gettext_lazy("Rigid spending above income"),
-    "medical_spending": gettext_lazy("High medical spending"),
-    "disaster": gettext_lazy("Natural disaster"),
-    "accident": gettext_lazy("Accident"),
-    "department_alert": gettext_lazy("Alert from a department's data"),
-}
 OPEN_REASONS = {  # the reasons offered when a case is opened by hand
     Procedure.IDENTIFICATION: ("income_below_line", "no_income_record", *GUARANTEE_REASONS),
     Procedure.EXIT: EXIT_REASONS,
@@ -108,7 +80,7 @@ CLOSING_OUTCOMES = ("rejected", "withdrawn", "dismissed")
 
 
 def procedure_label(code: str) -> str:
-    return str(PROCEDURE_LABELS.get(code, code))
+    return str(Procedure(code).label) if code in Procedure.values else code
 
 
 def state_label(code: str) -> str:
@@ -539,7 +511,7 @@ def case_evidence_file(request, pk: int, evidence_pk: int):
 
 
 class CaseOpenForm(forms.Form):
-    procedure = forms.ChoiceField(label=gettext_lazy("Procedure"), choices=[(k, v) for k, v in PROCEDURE_LABELS.items()])
+    procedure = forms.ChoiceField(label=gettext_lazy("Procedure"), choices=Procedure.choices)
     category = forms.ChoiceField(label=gettext_lazy("Monitoring category"), choices=[("", "–"), *MonitoringCategory.choices], required=False)
     first_clue = forms.DateField(label=gettext_lazy("First risk clue on"), required=False, widget=DATE_WIDGET)
     reasons = forms.MultipleChoiceField(label=gettext_lazy("Reasons"), required=False, widget=forms.CheckboxSelectMultiple,
