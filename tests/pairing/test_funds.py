@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from jingzhun.core.models import AuditEvent
 from jingzhun.pairing.models import AppendOnlyError, FundEntry
 from jingzhun.pairing.selectors import fund_totals
+from jingzhun.pairing.projects import project_create
 from jingzhun.pairing.services import fund_correct, fund_record, partnership_create
 
 D = dt.date(2018, 5, 1)
@@ -23,7 +24,13 @@ def pair(areas):
                               start_date=dt.date(2017, 1, 1), end_date=dt.date(2020, 12, 31))
 
 
-def record(pair, kind, amount, source="fiscal", project="", date=D, actor=None):
+@pytest.fixture
+def projects(pair, areas):
+    return {code: project_create(actor=None, partnership=pair, name=f"项目{code}", code=code, budget="5000", village=areas["522633100201"])
+            for code in ("P1", "P2")}
+
+
+def record(pair, kind, amount, source="fiscal", project=None, date=D, actor=None):
     return fund_record(actor=actor, partnership=pair, date=date, kind=kind, source=source, amount=amount, project=project)
 
 
@@ -78,17 +85,20 @@ def test_correction_nets_and_is_allowed_once(pair):
         FundEntry.objects.create(partnership=pair, date=D, kind="allocated", source="fiscal", amount=Decimal("-250.50"), corrects=e)
 
 
-def test_disbursed_above_allocated_is_refused(pair):
-    record(pair, "allocated", "1000.00", project="P1")
-    record(pair, "disbursed", "600.00", project="P1")
+def test_disbursed_above_allocated_is_refused(pair, projects):
+    p1, p2 = projects["P1"], projects["P2"]
+    record(pair, "allocated", "1000.00", project=p1)
+    record(pair, "disbursed", "600.00", project=p1)
     with pytest.raises(ValidationError) as e:
-        record(pair, "disbursed", "400.01", project="P1")
+        record(pair, "disbursed", "400.01", project=p1)
     assert "amount" in e.value.message_dict
     with pytest.raises(ValidationError):  # another project has nothing allocated
-        record(pair, "disbursed", "1.00", project="P2")
+        record(pair, "disbursed", "1.00", project=p2)
     with pytest.raises(ValidationError):  # another source neither
-        record(pair, "disbursed", "1.00", project="P1", source="donation")
-    record(pair, "disbursed", "400.00", project="P1")
+        record(pair, "disbursed", "1.00", project=p1, source="donation")
+    with pytest.raises(ValidationError):  # nor funds outside any project
+        record(pair, "disbursed", "1.00")
+    record(pair, "disbursed", "400.00", project=p1)
     assert FundEntry.objects.filter(kind="disbursed").count() == 2
 
 
@@ -130,12 +140,20 @@ def test_scope_pledges_need_the_eastern_side(pair, users):
         fund_correct(actor=users["county"], entry=pledge, note="x")
 
 
-def test_audit_rows(pair, users):
-    e = record(pair, "allocated", "10.00", actor=users["county"], project="P1")
+def test_project_of_another_partnership_is_refused(pair, projects, areas):
+    other = partnership_create(actor=None, kind="county", name="另一对", east_area=areas["431125000000"], west_area=areas["522633000000"],
+                               start_date=dt.date(2017, 1, 1))
+    with pytest.raises(ValidationError) as e:
+        fund_record(actor=None, partnership=other, date=D, kind="allocated", source="fiscal", amount="1", project=projects["P1"])
+    assert set(e.value.message_dict) == {"project"}
+
+
+def test_audit_rows(pair, users, projects):
+    e = record(pair, "allocated", "10.00", actor=users["county"], project=projects["P1"])
     c = fund_correct(actor=users["county"], entry=e, note="typo")
     rec = AuditEvent.objects.get(action="pairing.fund_record", object_id=str(e.pk))
     assert rec.actor == users["county"] and rec.area_code == "522633000000" and rec.object_type == "pairing.fundentry"
-    assert rec.changes["amount"] == "10.00" and rec.changes["project"] == "P1"
+    assert rec.changes["amount"] == "10.00" and rec.changes["project"] == projects["P1"].pk
     cor = AuditEvent.objects.get(action="pairing.fund_correct", object_id=str(c.pk))
     assert cor.changes["amount"] == "-10.00" and cor.changes["corrects"] == e.pk
     assert e.recorded_by == users["county"]

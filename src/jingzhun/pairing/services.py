@@ -82,14 +82,14 @@ def agreement_set(*, actor, partnership: Partnership, year: int, indicator: str,
     return row
 
 
-def _net(partnership_id: int, source: str, project: str, kind: str) -> Decimal:
-    qs = FundEntry.objects.filter(partnership_id=partnership_id, source=source, project=project, kind=kind)
+def _net(partnership_id: int, source: str, project_id: int | None, kind: str) -> Decimal:
+    qs = FundEntry.objects.filter(partnership_id=partnership_id, source=source, project_id=project_id, kind=kind)
     return exact_sum(qs)
 
 
-def _check_disbursed(partnership_id: int, source: str, project: str) -> None:
-    allocated = _net(partnership_id, source, project, FundKind.ALLOCATED)
-    disbursed = _net(partnership_id, source, project, FundKind.DISBURSED)
+def _check_disbursed(partnership_id: int, source: str, project_id: int | None) -> None:
+    allocated = _net(partnership_id, source, project_id, FundKind.ALLOCATED)
+    disbursed = _net(partnership_id, source, project_id, FundKind.DISBURSED)
     if disbursed > allocated:
         raise ValidationError({"amount": _("Disbursed funds (%(disbursed)s) would exceed the allocated funds (%(allocated)s) for this source and project.")
                                % {"disbursed": disbursed, "allocated": allocated}})
@@ -101,7 +101,8 @@ def _lock(partnership: Partnership) -> Partnership:
 
 
 @transaction.atomic
-def fund_record(*, actor, partnership: Partnership, date: dt.date, kind: str, source: str, amount, project: str = "", note: str = "") -> FundEntry:
+def fund_record(*, actor, partnership: Partnership, date: dt.date, kind: str, source: str, amount, project=None, note: str = "") -> FundEntry:
+    """Append an entry; ``project`` (a Project of the same partnership, or None for funds not tied to a project)."""
     partnership = _lock(partnership)
     require_side(actor, partnership, east_only=kind == FundKind.PLEDGED)
     errors = {}
@@ -118,13 +119,15 @@ def fund_record(*, actor, partnership: Partnership, date: dt.date, kind: str, so
         amount = amount.quantize(CENT)
     if not partnership.covers(date):
         errors["date"] = _("The date is outside the partnership's period.")
+    if project is not None and project.partnership_id != partnership.pk:
+        errors["project"] = _("The project belongs to another partnership.")
     if errors:
         raise ValidationError(errors)
-    entry = FundEntry(partnership=partnership, date=date, kind=kind, source=source, amount=amount, project=project.strip(), note=note,
+    entry = FundEntry(partnership=partnership, date=date, kind=kind, source=source, amount=amount, project=project, note=note,
                       recorded_by=actor if getattr(actor, "pk", None) else None)
     entry.full_clean()
     entry.save()
-    _check_disbursed(partnership.pk, source, entry.project)
+    _check_disbursed(partnership.pk, source, entry.project_id)
     audit(actor=actor, action="pairing.fund_record", obj=entry, area_code=partnership.west_area_id, changes=snapshot(entry, ENTRY_FIELDS))
     return entry
 
@@ -144,6 +147,6 @@ def fund_correct(*, actor, entry: FundEntry, note: str) -> FundEntry:
     correction = FundEntry(partnership=partnership, date=entry.date, kind=entry.kind, source=entry.source, amount=-entry.amount,
                            project=entry.project, note=note, corrects=entry, recorded_by=actor if getattr(actor, "pk", None) else None)
     correction.save()
-    _check_disbursed(partnership.pk, entry.source, entry.project)
+    _check_disbursed(partnership.pk, entry.source, entry.project_id)
     audit(actor=actor, action="pairing.fund_correct", obj=correction, area_code=partnership.west_area_id, changes=snapshot(correction, ENTRY_FIELDS))
     return correction

@@ -152,7 +152,7 @@ class FundEntry(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=FundKind.choices)
     source = models.CharField(_("source"), max_length=10, choices=FundSource.choices)
     amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)
-    project = models.CharField(_("project"), max_length=100, blank=True)  # a reference until the project model exists
+    project = models.ForeignKey("Project", on_delete=models.PROTECT, null=True, blank=True, related_name="fund_entries", verbose_name=_("project"))
     note = models.TextField(_("note"), blank=True)
     corrects = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections", verbose_name=_("corrects"))
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
@@ -168,7 +168,8 @@ class FundEntry(models.Model):
             models.UniqueConstraint(fields=["corrects"], name="fund_entry_corrected_once"),
             models.CheckConstraint(condition=Q(corrects__isnull=True, amount__gt=0) | Q(corrects__isnull=False, amount__lt=0), name="fund_entry_amount_sign"),
         ]
-        indexes = [models.Index(fields=["partnership", "source", "project", "kind"])]
+        indexes = [models.Index(fields=["partnership", "source", "project", "kind"]), models.Index(fields=["partnership", "date"], name="fund_pair_date"),
+                   models.Index(fields=["project"], name="fund_project")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount} ({self.date})"
