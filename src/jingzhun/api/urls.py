@@ -1,6 +1,6 @@
 """The REST API under /api/ (schema at /api/schema/, Swagger UI at /api/docs/)."""
 
-from django.urls import path
+from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from . import views
@@ -32,5 +32,6 @@ urlpatterns = [
     path("eligibility/open-cases/", EligibilityOpenCasesView.as_view(), name="eligibility-open-cases"),
     path("monitoring-scan/", MonitoringScanView.as_view(), name="monitoring-scan"),
     path("monitoring-scan/<int:pk>/", MonitoringScanDetailView.as_view(), name="monitoring-scan-detail"),
+    path("pairing/", include("jingzhun.api.pairing_urls")),
     *router.urls,
 ]

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 from .views import cases as case_views
@@ -55,4 +55,6 @@ urlpatterns = [
     path("notices/", notice_views.notices, name="notices"),
     path("notices/<int:pk>/print", notice_views.notice_print, name="notice_print"),
     path("notices/<int:pk>/pdf", notice_views.notice_pdf_view, name="notice_pdf"),
+    path("pairing/", include("jingzhun.web.pairing_urls")),
+    path("pairing/", include("jingzhun.web.pairing_ledger_urls")),
 ]

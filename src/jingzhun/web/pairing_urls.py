@@ -1,0 +1,3 @@
+"""URLs of the pairing pages (issue 6)."""
+
+urlpatterns: list = []
