@@ -11,8 +11,8 @@ from django.db import IntegrityError, transaction
 
 from jingzhun.core.models import AuditEvent
 from jingzhun.pairing.models import AppendOnlyError, FundEntry
-from jingzhun.pairing.selectors import fund_totals
 from jingzhun.pairing.projects import project_create
+from jingzhun.pairing.selectors import fund_totals
 from jingzhun.pairing.services import fund_correct, fund_record, partnership_create
 
 D = dt.date(2018, 5, 1)

@@ -12,6 +12,7 @@ from jingzhun.registry.models import Household
 
 GUIZHOU, QIANDONGNAN, CONGJIANG = "520000000000", "522600000000", "522633000000"
 JIANGYONG, RONGJIANG = "431125000000", "522632000000"
+HANGZHOU = "330100000000"  # the eastern side of the demo pairings (demo/pairing.py)
 
 
 def _first_township_and_village(county: Area) -> tuple[Area | None, Area | None]:
@@ -38,7 +39,8 @@ def demo_users(*, password: str) -> list[tuple[str, str, str]]:
 
     ``admin`` (superuser), ``province`` (Guizhou), ``prefecture`` (Qiandongnan), ``congjiang`` (county),
     ``township`` and ``village`` (the first township of Congjiang with households and one of its villages),
-    ``analyst`` (Congjiang), and ``jiangyong`` / ``rongjiang`` (county) when those counties are loaded.
+    ``analyst`` (Congjiang), ``jiangyong`` / ``rongjiang`` (county) when those counties are loaded, and ``hangzhou``
+    (prefecture; the eastern side of the demo pairings, who sees the partnerships but no western household).
     Logins whose area is not loaded are skipped; existing logins are left as they are (a missing role
     assignment is added).
     """
@@ -49,7 +51,7 @@ def demo_users(*, password: str) -> list[tuple[str, str, str]]:
         User.objects.create_superuser(username="admin", password=password, email="")
     out.append(("admin", "superuser", ""))
 
-    areas = {a.code: a for a in Area.objects.filter(code__in=[GUIZHOU, QIANDONGNAN, CONGJIANG, JIANGYONG, RONGJIANG])}
+    areas = {a.code: a for a in Area.objects.filter(code__in=[GUIZHOU, QIANDONGNAN, CONGJIANG, JIANGYONG, RONGJIANG, HANGZHOU])}
     wanted: list[tuple[str, str, Area | None]] = [
         ("province", Role.PROVINCE, areas.get(GUIZHOU)),
         ("prefecture", Role.PREFECTURE, areas.get(QIANDONGNAN)),
@@ -62,6 +64,7 @@ def demo_users(*, password: str) -> list[tuple[str, str, str]]:
         ("analyst", Role.ANALYST, areas.get(CONGJIANG)),
         ("jiangyong", Role.COUNTY, areas.get(JIANGYONG)),
         ("rongjiang", Role.COUNTY, areas.get(RONGJIANG)),
+        ("hangzhou", Role.PREFECTURE, areas.get(HANGZHOU)),
     ]
     for username, role, area in wanted:
         if area is None:
