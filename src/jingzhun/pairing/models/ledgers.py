@@ -13,14 +13,56 @@ total reported for a past year does not change when a household's status changes
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jingzhun.core.scoping import VIEW
 
-from .core import Partnership
+from .core import CENT, Partnership
+
+
+def uscc_error(reason: str) -> str:
+    """The translated message for an invalid unified social credit code (reason from ``registry.identity``)."""
+    return {
+        "length": gettext("A unified social credit code has 18 characters."),
+        "format": gettext("A unified social credit code contains only digits and the upper-case letters A-H, J-N, P, Q, R, T, U, W, X, Y."),
+        "checksum": gettext("The check character (last character) of the unified social credit code is wrong: check for a mistyped character."),
+    }.get(reason, gettext("Enter a valid unified social credit code."))
+
+
+def _clean_uscc(record: models.Model, field: str, errors: dict) -> None:
+    from jingzhun.registry.identity import InvalidUSCC, parse_uscc
+
+    value = getattr(record, field)
+    if not value:
+        return
+    try:
+        setattr(record, field, parse_uscc(value))
+    except InvalidUSCC as exc:
+        errors[field] = uscc_error(exc.reason)
+
+
+def _clean_amount(record: models.Model, errors: dict, field: str = "amount") -> None:
+    value = getattr(record, field)
+    if not isinstance(value, Decimal):
+        return
+    if value <= 0:
+        errors[field] = gettext("The amount must be positive.")
+    elif value != value.quantize(CENT):
+        errors[field] = gettext("The amount has at most two decimal places.")
+
+
+def _clean_positive(record: models.Model, field: str, errors: dict) -> None:
+    value = getattr(record, field)
+    if isinstance(value, int) and value <= 0:
+        errors[field] = gettext("The number must be positive.")
 
 
 class LedgerQuerySet(models.QuerySet):
@@ -43,6 +85,21 @@ class LedgerRecord(models.Model):
         abstract = True
         ordering = ["date", "id"]
 
+    def clean_record(self) -> dict:
+        """Field errors common to every ledger: the date inside the partnership's period, an end date not before it."""
+        errors = {}
+        if self.partnership_id and self.date and not self.partnership.covers(self.date):
+            errors["date"] = gettext("The date is outside the partnership's period.")
+        end = getattr(self, "end_date", None)
+        if end and self.date and end < self.date:
+            errors["end_date"] = gettext("The end date is before the start date.")
+        return errors
+
+    def clean(self) -> None:
+        errors = self.clean_record()
+        if errors:
+            raise ValidationError(errors)
+
 
 class Direction(models.TextChoices):
     EAST_TO_WEST = "east_to_west", _("Sent by the eastern side")
@@ -55,7 +112,7 @@ class SecondmentKind(models.TextChoices):
 
 
 class Specialty(models.TextChoices):
-    ADMINISTRATION = "administration", _("Administration")
+    ADMINISTRATION = "administration", pgettext_lazy("specialty", "Administration")
     EDUCATION = "education", _("Education (teacher)")
     HEALTH = "health", _("Health (doctor, nurse)")
     AGRICULTURE = "agriculture", _("Agriculture (agronomist, veterinarian)")
@@ -115,6 +172,12 @@ class TrainingSession(LedgerRecord):
     def __str__(self) -> str:
         return f"{self.title} ({self.date})"
 
+    def clean(self) -> None:
+        errors = self.clean_record()
+        _clean_positive(self, "trainees", errors)
+        if errors:
+            raise ValidationError(errors)
+
 
 class Trainee(models.Model):
     session = models.ForeignKey(TrainingSession, on_delete=models.CASCADE, related_name="trainee_links", verbose_name=_("training session"))
@@ -156,6 +219,13 @@ class LabourTransfer(LedgerRecord):
     def __str__(self) -> str:
         return f"{self.employer} ({self.date})"
 
+    def clean(self) -> None:
+        errors = self.clean_record()
+        _clean_positive(self, "workers", errors)
+        _clean_uscc(self, "employer_uscc", errors)
+        if errors:
+            raise ValidationError(errors)
+
 
 class PlacedWorker(models.Model):
     transfer = models.ForeignKey(LabourTransfer, on_delete=models.CASCADE, related_name="worker_links", verbose_name=_("labour transfer"))
@@ -192,6 +262,13 @@ class VocationalStudent(LedgerRecord):
     def __str__(self) -> str:
         return f"{self.name} ({self.school})"
 
+    def clean(self) -> None:
+        errors = self.clean_record()
+        if self.person_id and self.partnership_id and not self.person.area_id.startswith(self.partnership.west_area.prefix):
+            errors["person"] = gettext("The person does not live in the partnership's western area.")
+        if errors:
+            raise ValidationError(errors)
+
 
 class EnterpriseInvestment(LedgerRecord):
     """An eastern enterprise investing on the western side; ``date`` is the contract date."""
@@ -215,6 +292,17 @@ class EnterpriseInvestment(LedgerRecord):
 
     def __str__(self) -> str:
         return f"{self.enterprise} {self.amount}"
+
+    def clean(self) -> None:
+        errors = self.clean_record()
+        _clean_uscc(self, "uscc", errors)
+        _clean_amount(self, errors)
+        if self.area_id and self.partnership_id and not self.area_id.startswith(self.partnership.west_area.prefix):
+            errors["area"] = gettext("The area invested in must lie in the partnership's western area.")
+        if isinstance(self.jobs, int) and isinstance(self.poor_employed, int) and self.poor_employed > self.jobs:
+            errors["poor_employed"] = gettext("The registered poor employed cannot exceed the jobs created.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class PurchaseChannel(models.TextChoices):
@@ -244,3 +332,12 @@ class Purchase(LedgerRecord):
 
     def __str__(self) -> str:
         return f"{self.product} {self.amount}"
+
+    def clean(self) -> None:
+        errors = self.clean_record()
+        _clean_amount(self, errors)
+        east = self.partnership.east_area if self.partnership_id else None
+        if self.buyer_area_id and east is not None and not self.buyer_area_id.startswith(east.prefix):
+            errors["buyer_area"] = gettext("The buyer's area must lie in the partnership's eastern area.")
+        if errors:
+            raise ValidationError(errors)
