@@ -44,6 +44,14 @@ class Command(BaseCommand):
         cases = demo_cases("522633", village)
         if cases:
             self.stdout.write(f"Demo cases: {cases}")
+        import time
+
+        from jingzhun.demo.pairing import demo_pairing
+
+        began = time.perf_counter()
+        pairing = demo_pairing()  # idempotent: {} when the demo's pairings exist
+        if pairing:
+            self.stdout.write(f"Demo pairing in {time.perf_counter() - began:.1f} s: " + ", ".join(f"{n} {key}" for key, n in pairing.items()))
         logins = demo_users(password=DEMO_PASSWORD)
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD})")
         for username, role, area in logins:
