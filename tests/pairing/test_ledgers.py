@@ -251,11 +251,11 @@ def test_link_checks_area_duplicates_and_the_count(pair, households):
     poor, spouse, never, hunan = person(households["poor"]), person(households["poor"], 1), person(households["never"]), person(households["hunan"])
     with translation.override("en"), pytest.raises(ValidationError) as exc:
         people_link(actor=None, record=transfer, persons=[hunan])
-    assert exc.value.message_dict["persons"] == [f"周某 ({hunan.masked_id}) does not live in the partnership's western area."]
+    assert exc.value.message_dict["persons"] == [f"{hunan.masked_id} does not live in the partnership's western area."]
     people_link(actor=None, record=transfer, persons=[poor])
     with translation.override("en"), pytest.raises(ValidationError) as exc:
         people_link(actor=None, record=transfer, persons=[poor])
-    assert exc.value.message_dict["persons"] == [f"滚老大 ({poor.masked_id}) is already linked to this record."]
+    assert exc.value.message_dict["persons"] == [f"{poor.masked_id} is already linked to this record."]
     with translation.override("en"), pytest.raises(ValidationError) as exc:
         people_link(actor=None, record=transfer, persons=[spouse, never])
     assert exc.value.message_dict["persons"] == ["3 persons would be linked but the record counts 2."]

@@ -100,9 +100,9 @@ def test_hierarchy_parent_must_contain_child(areas, liping_user):
 
 
 def test_agreement_set_creates_then_replaces_with_audit(county_pair, users):
-    a = agreement_set(actor=users["county"], partnership=county_pair, year=2018, indicator="fiscal_funds", target="5000000.00", unit="元")
+    a = agreement_set(actor=users["county"], partnership=county_pair, year=2018, indicator="fiscal_allocated", target="5000000.00", unit="元")
     assert a.target == Decimal("5000000.00")
-    b = agreement_set(actor=users["hunan_county"], partnership=county_pair, year=2018, indicator="fiscal_funds", target=Decimal("6000000"), unit="元")
+    b = agreement_set(actor=users["hunan_county"], partnership=county_pair, year=2018, indicator="fiscal_allocated", target=Decimal("6000000"), unit="元")
     assert a.pk == b.pk and Agreement.objects.get().target == Decimal("6000000.00")
     events = list(AuditEvent.objects.filter(action="pairing.agreement_set").order_by("id"))
     assert len(events) == 2
@@ -117,6 +117,9 @@ def test_agreement_scope_and_validation(county_pair, liping_user, users):
     with pytest.raises(ValidationError) as e:
         agreement_set(actor=users["county"], partnership=county_pair, year=2018, indicator="trained", target=-1, unit="人")
     assert "target" in e.value.message_dict
+    with pytest.raises(ValidationError) as e:
+        agreement_set(actor=users["county"], partnership=county_pair, year=2018, indicator="happiness", target=10)
+    assert set(e.value.message_dict) == {"indicator"}
     for bad in ("abc", "", "1.001"):
         with pytest.raises(ValidationError):
             agreement_set(actor=users["county"], partnership=county_pair, year=2018, indicator="trained", target=bad, unit="人")

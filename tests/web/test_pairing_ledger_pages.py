@@ -334,7 +334,11 @@ def test_training_links_persons_by_id_number_masked(login, users, pair, househol
     page = html(client.get(edit_url))
     table = page.split('id="links-table"')[1].split("</table>")[0]
     for m in members[:2]:
-        assert mask(m.id_number) in table and m.id_number not in page
+        assert mask(m.id_number) in table and m.id_number not in page and m.name in table
+    # the eastern side sees the partnership's links, but not the names of persons outside its scope
+    eastern = html(login(users["hunan_county"]).get(edit_url)).split('id="links-table"')[1].split("</table>")[0]
+    for m in members[:2]:
+        assert mask(m.id_number) in eastern and m.name not in eastern
     response = client.post(people_url, {"unlink": str(members[0].pk)})
     assert response.status_code == 302
     assert list(Trainee.objects.values_list("person_id", flat=True)) == [members[1].pk]

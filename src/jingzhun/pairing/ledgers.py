@@ -435,7 +435,7 @@ def _link_errors(record: models.Model, spec: LedgerSpec, persons: list[Person], 
     errors = []
     seen = set(already)
     for person in persons:
-        label = f"{person.name} ({mask(person.id_number)})"
+        label = mask(person.id_number)  # never the name: the actor may be on the eastern side, outside the person's scope
         if not person.area_id.startswith(prefix):
             errors.append(_("%(person)s does not live in the partnership's western area.") % {"person": label})
         elif person.death_date is not None and person.death_date < record.date:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from jingzhun.core.audit import audit, snapshot
 from jingzhun.core.scoping import CHANGE, in_scope
 
+from . import indicators
 from .models import CENT, Agreement, FundEntry, FundKind, FundSource, Partnership, exact_sum
 
 PARTNERSHIP_FIELDS = ["kind", "name", "east_area", "west_area", "east_party", "start_date", "end_date", "parent"]
@@ -61,8 +62,11 @@ def partnership_create(*, actor, kind: str, name: str, west_area, start_date: dt
 
 @transaction.atomic
 def agreement_set(*, actor, partnership: Partnership, year: int, indicator: str, target, unit: str = "") -> Agreement:
-    """Create or replace the year's target for an indicator (the audit row keeps the old and new values)."""
+    """Create or replace the year's target for an indicator of ``pairing.indicators`` (the audit row keeps the old and new
+    values); the unit defaults to the indicator's."""
     require_side(actor, partnership)
+    if indicator not in indicators.BY_CODE:
+        raise ValidationError({"indicator": _("Unknown indicator %(code)s: choose one of the pairing indicators.") % {"code": indicator}})
     target = _decimal(target, "target")
     if target < 0:
         raise ValidationError({"target": _("The target cannot be negative.")})
@@ -73,10 +77,10 @@ def agreement_set(*, actor, partnership: Partnership, year: int, indicator: str,
     before = {"year": year, "indicator": indicator, "target": str(row.target), "unit": row.unit} if row else {}
     if row is None:
         row = Agreement(partnership=partnership, year=year, indicator=indicator)
-    row.target, row.unit = target, unit
+    row.target, row.unit = target, unit or indicators.BY_CODE[indicator].unit
     row.full_clean(validate_unique=False)
     row.save()
-    after = {"year": year, "indicator": indicator, "target": str(row.target), "unit": unit}
+    after = {"year": year, "indicator": indicator, "target": str(row.target), "unit": row.unit}
     audit(actor=actor, action="pairing.agreement_set", obj=row, area_code=partnership.west_area_id,
           changes={k: [before.get(k), v] for k, v in after.items() if before.get(k) != v})
     return row

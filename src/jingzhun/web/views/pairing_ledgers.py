@@ -591,8 +591,9 @@ def _links(spec, record) -> list:
 
 def _ledger_edit_page(request, partnership: Partnership, kind: str, spec, record, *, form=None, status: int = 200, error=None,
                       link_errors=None, link_value: str = "", confirm_delete: bool = False):
-    links = [{"pk": link.pk, "person": link.person, "name": link.person.name, "masked_id": mask(link.person.id_number),
-              "registered": link.registered} for link in _links(spec, record)]
+    # names only for persons in the user's own scope (an eastern officer sees the western persons masked)
+    links = [{"pk": link.pk, "person": link.person, "masked_id": mask(link.person.id_number), "registered": link.registered,
+              "name": link.person.name if in_scope(request.user, link.person.area_id, VIEW) else "–"} for link in _links(spec, record)]
     context = {**_base_context(request, partnership, kind), "kind": kind, "spec": spec, "record": record,
                "form": form if form is not None else ledger_form_class(spec)(instance=record), "error": error or [],
                "has_links": spec.link_model is not None, "links": links, "link_errors": link_errors or [], "link_value": link_value,
@@ -668,7 +669,7 @@ def ledger_people(request, pk: int, kind: str, record_pk: int):
             link = get_object_or_404(spec.link_model.objects.filter(**{link_field: record}).select_related("person"),
                                      person_id=request.POST["unlink"] if request.POST["unlink"].isdigit() else 0)
             ledgers.people_unlink(actor=request.user, record=record, person=link.person)
-            messages.success(request, _("%(name)s unlinked.") % {"name": link.person.name})
+            messages.success(request, _("%(name)s unlinked.") % {"name": mask(link.person.id_number)})
         else:
             numbers = _split_ids(text)
             if not numbers:
