@@ -306,3 +306,20 @@ def test_labels_in_both_languages(login, users, pair):
     assert "Pairing assistance" in en and "Fiscal assistance" in en and "County pairing (携手奔小康)" in en
     assert "结对帮扶" not in en
 
+
+
+def test_anomalies_are_grouped_and_capped(login, users, pair, household, areas, monkeypatch):
+    """A household in two projects is one `household_counted_twice` finding; past the cap the page says how many more."""
+    from jingzhun.web.views import pairing as views
+
+    second = project_create(actor=None, partnership=pair, name="岜沙村道路", code="P-002", budget="100.00", village=areas["522633100201"],
+                            start_date=dt.date(2018, 3, 1))
+    beneficiary_add(actor=None, project=second, household=household, benefit="income")
+    client = login(users["county"], "en")
+    url = reverse("web:pairing_detail", kwargs={"pk": pair.pk})
+    page = client.get(url).content.decode()
+    assert page.count('data-code="household_counted_twice"') == 1 and "P-001, P-002" in page and "data-hidden" not in page
+    monkeypatch.setattr(views, "ANOMALIES_SHOWN", 0)
+    page = client.get(url).content.decode()
+    assert 'data-code="household_counted_twice"' not in page
+    assert 'data-hidden="household_counted_twice"' in page and "and 1 more of the same check (1 in all" in page

@@ -311,7 +311,20 @@ def figures_context(user, p: Partnership, period: Period) -> dict:
     agreement_year = period.year or period.end.year
     return {"selected": selected, "figures": figures, "groups": figure_groups(figures), "period": period,
             "agreement_year": agreement_year, "agreements": agreement_rows(p, agreement_year),
-            "anomalies": anomalies.find_anomalies(partnerships=selected)}
+            "anomaly_groups": anomaly_groups(anomalies.find_anomalies(partnerships=selected))}
+
+
+ANOMALIES_SHOWN = 20
+
+
+def anomaly_groups(found: list) -> list[dict]:
+    """The anomalies by check: how many, and the first ``ANOMALIES_SHOWN`` of each (a large partnership can have
+    tens of thousands of households in several projects; the API lists them all)."""
+    groups: dict[str, list] = {}
+    for a in found:
+        groups.setdefault(a.code, []).append(a)
+    return [{"code": code, "count": len(items), "shown": items[:ANOMALIES_SHOWN], "hidden": max(len(items) - ANOMALIES_SHOWN, 0)}
+            for code, items in groups.items()]
 
 
 def _detail_page(request, p: Partnership, *, agreement_form: AgreementForm | None = None, status: int = 200):
