@@ -31,7 +31,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -183,15 +183,10 @@ def agreement_rows(partnership: Partnership, year: int) -> list[dict]:
 
 
 def ledger_links(partnership: Partnership) -> list[dict]:
-    """Links to the ledger pages that exist (another part of the web app provides them)."""
-    out = []
-    for name, kwargs, label in [("web:pairing_funds", {}, gettext_lazy("Funds")), ("web:pairing_projects", {}, gettext_lazy("Projects")),
-                                *[("web:pairing_ledger", {"kind": k}, v) for k, v in LEDGER_LABELS.items()]]:
-        try:
-            out.append({"url": reverse(name, kwargs={"pk": partnership.pk, **kwargs}), "label": label})
-        except NoReverseMatch:
-            continue
-    return out
+    """Links to the partnership's ledger pages (web/views/pairing_ledgers.py)."""
+    pages = [("web:pairing_funds", {}, gettext_lazy("Funds")), ("web:pairing_projects", {}, gettext_lazy("Projects")),
+             *[("web:pairing_ledger", {"kind": k}, v) for k, v in LEDGER_LABELS.items()]]
+    return [{"url": reverse(name, kwargs={"pk": partnership.pk, **kwargs}), "label": label} for name, kwargs, label in pages]
 
 
 # --- the list and a new partnership ---------------------------------------------------------------
