@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import json
 from decimal import Decimal
 
@@ -20,6 +21,16 @@ from jingzhun.pairing.services import agreement_set, fund_record, partnership_cr
 pytestmark = pytest.mark.django_db
 
 BANDS = [{"grade": "good", "min": "90"}, {"grade": "fairly_good", "min": "80"}, {"grade": "average", "min": "60"}, {"grade": "poor", "min": "0"}]
+
+
+@pytest.fixture(autouse=True)
+def migrated_templates(db):
+    """The templates as the data migration writes them.  A transactional test (the browser tests) empties every table
+    when it ends, migration data included; the migration's own function then loads them again."""
+    if not AssessmentTemplate.objects.exists():
+        from django.apps import apps
+
+        importlib.import_module("jingzhun.pairing.migrations.0004_assessment_templates").load(apps, None)
 
 
 @pytest.fixture
