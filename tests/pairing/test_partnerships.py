@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from jingzhun.accounts.models import Role
 from jingzhun.accounts.services import user_create
@@ -123,3 +124,17 @@ def test_agreement_scope_and_validation(county_pair, liping_user, users):
     for bad in ("abc", "", "1.001"):
         with pytest.raises(ValidationError):
             agreement_set(actor=users["county"], partnership=county_pair, year=2018, indicator="trained", target=bad, unit="人")
+
+
+def test_each_kind_pairs_areas_of_its_levels(areas):
+    with translation.override("en"), pytest.raises(ValidationError) as e:
+        partnership_create(actor=None, kind="county", name="x", east_area=areas["430000000000"], west_area=areas["522600000000"], start_date=START)
+    assert e.value.message_dict == {"east_area": ["County pairing (携手奔小康): the area on this side must be a county."],
+                                    "west_area": ["County pairing (携手奔小康): the area on this side must be a county."]}
+    with translation.override("en"), pytest.raises(ValidationError) as e:
+        partnership_create(actor=None, kind="enterprise_village", name="x", east_party="某企业", west_area=areas["522633000000"], start_date=START)
+    assert e.value.message_dict == {"west_area": ["Enterprise-village (万企帮万村): the area on this side must be a village."]}
+    with translation.override("en"), pytest.raises(ValidationError) as e:
+        partnership_create(actor=None, kind="unit_village", name="x", east_party="某部委", west_area=areas["520000000000"], start_date=START)
+    assert e.value.message_dict == {"west_area": ["Designated unit assistance (定点帮扶): the area on this side must be a county, township or village."]}
+    assert not Partnership.objects.exists()

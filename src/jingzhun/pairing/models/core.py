@@ -17,6 +17,7 @@ from django.db.models import Q, Sum
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from jingzhun.areas.models import Level
 from jingzhun.core.scoping import VIEW, user_prefixes
 
 
@@ -30,6 +31,17 @@ class PartnershipKind(models.TextChoices):
 
 
 AREA_KINDS = {PartnershipKind.PROVINCE, PartnershipKind.PREFECTURE, PartnershipKind.COUNTY}
+
+#: The area levels each kind pairs (rules as data): (eastern levels, western levels); 1 province .. 5 village.
+#: An enterprise, institution or unit may name its own area on the eastern side at any level.
+KIND_LEVELS: dict[str, tuple[set[int], set[int]]] = {
+    PartnershipKind.PROVINCE: ({1}, {1}),
+    PartnershipKind.PREFECTURE: ({2}, {2}),
+    PartnershipKind.COUNTY: ({3}, {3}),
+    PartnershipKind.ENTERPRISE_VILLAGE: ({1, 2, 3, 4, 5}, {5}),
+    PartnershipKind.INSTITUTION: ({1, 2, 3, 4, 5}, {2, 3, 4, 5}),
+    PartnershipKind.UNIT_VILLAGE: ({1, 2, 3, 4, 5}, {3, 4, 5}),
+}
 
 
 class PartnershipQuerySet(models.QuerySet):
@@ -88,6 +100,12 @@ class Partnership(models.Model):
             errors["east_party"] = gettext("Name the enterprise, institution or unit.")
         if self.end_date and self.end_date < self.start_date:
             errors["end_date"] = gettext("The end date is before the start date.")
+        for field, levels in zip(("east_area", "west_area"), KIND_LEVELS.get(self.kind, (set(), set())), strict=True):
+            area = getattr(self, field) if getattr(self, f"{field}_id") else None
+            if area is not None and area.level not in levels:
+                names = [str(Level(v).label).lower() for v in sorted(levels)]
+                either = names[-1] if len(names) == 1 else ", ".join(names[:-1]) + gettext(" or ") + names[-1]
+                errors.setdefault(field, gettext("%(kind)s: the area on this side must be a %(levels)s.") % {"kind": self.get_kind_display(), "levels": either})
         if self.parent_id:
             parent = self.parent
             if parent.pk == self.pk:
