@@ -46,6 +46,11 @@ def page_en(chromium):
     context.close()
 
 
+def drawn(page, selector: str) -> None:
+    """Wait until ECharts has drawn the chart under `selector` (its SVG renderer puts an svg element in it)."""
+    expect(page.locator(f"{selector} svg").first).to_be_visible()
+
+
 def series_total(page, selector: str) -> float:
     """The sum of every data point the chart under `selector` draws (from ECharts itself)."""
     return page.evaluate("""(selector) => {
@@ -70,7 +75,7 @@ def test_eastern_officer_follows_figures_charts_and_the_fund_ledger(live_server,
 
     # the charts come with htmx after the page; the stacked funds chart draws 1,234,567.89 + 300,000.00
     stack = '[data-chart="stack"]'
-    page.wait_for_function("(s) => window.echarts && window.echarts.getInstanceByDom(document.querySelector(s))", arg=stack)
+    drawn(page, stack)
     assert series_total(page, stack) == pytest.approx(1534567.89)
 
     # the fund ledger: record an allocation of 1,000.00, then reverse it
@@ -94,10 +99,10 @@ def test_eastern_officer_follows_figures_charts_and_the_fund_ledger(live_server,
     # back on the partnership page the correction nets out
     page.goto(f"{live_server.url}/pairing/{pair.pk}/?year=2019")
     expect(page.locator('[data-code="fiscal_allocated"]').first).to_have_text("0.00")
-    page.wait_for_function("(s) => window.echarts && window.echarts.getInstanceByDom(document.querySelector(s))", arg=stack)
+    drawn(page, stack)
     page.goto(f"{live_server.url}/pairing/{pair.pk}/")
     expect(figures).to_contain_text("1,234,567.89")
-    page.wait_for_function("(s) => window.echarts && window.echarts.getInstanceByDom(document.querySelector(s))", arg=stack)
+    drawn(page, stack)
     shot = Path(os.environ.get("TMPDIR", "/tmp")) / "pairing.png"
     page.screenshot(path=str(shot), full_page=False)
     if os.environ.get("JINGZHUN_UPDATE_SCREENSHOTS"):
