@@ -576,3 +576,26 @@ def test_uscc_reason_checksum():
 def test_uscc_order_of_reasons():
     assert uscc_reason("9111000060003734I") == "length"  # 17 chars, also bad format
     assert uscc_reason("9111000060003734IX") == "format"  # bad format and checksum
+
+
+def test_make_resident_ids_equals_make_resident_id_one_by_one():
+    import numpy as np
+
+    from jingzhun.registry.identity import make_resident_id, make_resident_ids
+
+    codes = ["522633", "431125", "110101"]
+    rng = np.random.default_rng(7)
+    n = 5000
+    index = rng.integers(0, len(codes), n)
+    days = (np.datetime64("1880-01-01") + rng.integers(0, 50_000, n)).astype("datetime64[D]")
+    days[:2] = [np.datetime64("1880-01-01"), np.datetime64("2000-02-29")]
+    seq, male = rng.integers(0, 100, n), rng.integers(0, 2, n).astype(bool)
+    ids = make_resident_ids(codes, index, days, seq, male)
+    assert ids == [make_resident_id(codes[i], d, s, "M" if m else "F") for i, d, s, m in zip(index, days.tolist(), seq.tolist(), male, strict=True)]
+    assert all(parse_resident_id(x).number == x for x in ids[:200])
+    with pytest.raises(ValueError):
+        make_resident_ids(codes, [0], np.array(["1879-12-31"], dtype="datetime64[D]"), [1], [True])
+    with pytest.raises(ValueError):
+        make_resident_ids(codes, [0], np.array(["1990-01-01"], dtype="datetime64[D]"), [100], [True])
+    with pytest.raises(ValueError):
+        make_resident_ids(["999999"], [0], np.array(["1990-01-01"], dtype="datetime64[D]"), [1], [True])

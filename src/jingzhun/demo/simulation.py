@@ -13,7 +13,7 @@ from jingzhun.areas.models import Area, Designation, Level
 from jingzhun.policy.selectors import excluded_income_components, poverty_line_amount
 from jingzhun.policy.services import lines_seed
 from jingzhun.registry import choices as c
-from jingzhun.registry.identity import is_known_area_code, make_resident_id
+from jingzhun.registry.identity import is_known_area_code, make_resident_ids
 from jingzhun.registry.income import COMPONENTS
 from jingzhun.registry.models import Household
 
@@ -158,10 +158,7 @@ class _IdAllocator:
                         seq[i] = s
                         break
         dates = (EPOCH + day).astype("datetime64[D]")
-        codes = np.array(self.codes, dtype=object)[code_idx].tolist()
-        sexes = np.where(male, "M", "F").tolist()
-        ids = list(map(make_resident_id, codes, dates.tolist(), seq.tolist(), sexes))
-        return ids, dates
+        return make_resident_ids(self.codes, code_idx, dates, seq, male), dates
 
 
 # ==========================================================================================================

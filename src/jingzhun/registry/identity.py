@@ -44,6 +44,7 @@ __all__ = [
     "is_rural_collective",
     "known_area_codes",
     "make_resident_id",
+    "make_resident_ids",
     "parse_resident_id",
     "parse_uscc",
     "upgrade_15",
@@ -443,6 +444,39 @@ def make_resident_id(
         + order
         + _CHECK_CHARS[(area_sum + date_part[1] + order_sum) % 11]
     )
+
+
+def make_resident_ids(area_codes: list[str], code_index, birth_dates, sequences, male) -> list[str]:
+    """:func:`make_resident_id` for many persons at once (vectorised with NumPy; the same numbers).
+
+    ``code_index`` indexes ``area_codes``; ``birth_dates`` are ``datetime64[D]``; ``sequences`` 0-99; ``male``
+    booleans.  The same checks as :func:`make_resident_id`, raising ``ValueError``.
+    """
+    import numpy as np
+
+    code_index = np.asarray(code_index, dtype=np.int64)
+    days = np.asarray(birth_dates, dtype="datetime64[D]")
+    seq = np.asarray(sequences, dtype=np.int64)
+    third = (seq % 5) * 2 + np.asarray(male, dtype=np.int64)
+    if len(seq) and (seq.min() < 0 or seq.max() > 99):
+        raise ValueError("sequences must be 0-99")
+    if len(days) and (days.min() < np.datetime64(MIN_BIRTH_DATE) or days.max() > np.datetime64(datetime.date.today())):
+        raise ValueError("birth date out of range")
+    area_digits = np.array([[ord(c) for c in code] for code in area_codes], dtype=np.uint8).reshape(len(area_codes), 6)
+    area_sums = np.array([_AREA_SUMS.get(code) or _area_sum(code) for code in area_codes], dtype=np.int64)
+    years = days.astype("datetime64[Y]")
+    months = days.astype("datetime64[M]")
+    y = years.astype(np.int64) + 1970
+    m = (months - years).astype(np.int64) + 1
+    d = (days - months).astype(np.int64) + 1
+    digits = np.stack([y // 1000, y // 100 % 10, y // 10 % 10, y % 10, m // 10, m % 10, d // 10, d % 10,
+                       seq // 10, seq % 10, third], axis=1)
+    total = area_sums[code_index] + digits @ np.array(_WEIGHTS[6:17], dtype=np.int64)
+    out = np.empty((len(seq), 18), dtype=np.uint8)
+    out[:, :6] = area_digits[code_index]
+    out[:, 6:17] = digits + ord("0")
+    out[:, 17] = np.frombuffer(_CHECK_CHARS.encode(), dtype=np.uint8)[total % 11]
+    return out.view("S18").ravel().astype("U18").tolist()
 
 
 # --------------------------------------------------------------------------
