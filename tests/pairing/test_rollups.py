@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from jingzhun.accounts.models import Role
 from jingzhun.accounts.services import user_create
@@ -201,7 +202,7 @@ def test_household_in_two_projects_counted_once(world):
 
 def test_project_without_start_date_counts_from_its_creation(world, areas):
     p = project_create(actor=None, partnership=world["child"], name="无日期", code="P9", budget="1.00", village=areas[VILLAGE])
-    today = p.created_at.date()
+    today = timezone.localdate(p.created_at)  # the day in the time zone the database truncates in (Asia/Shanghai)
     got = rollup(partnerships=[world["child"].pk], start=today, end=today)
     assert (got["projects"], got["project_budget"]) == (1, Decimal("1.00"))
     assert rollup(partnerships=[world["child"].pk], start=Y18[0], end=Y18[1])["projects"] == 2
@@ -331,7 +332,7 @@ def test_xlsx_single_year_has_only_the_summary(world, english):
 def test_rollup_by_year_equals_yearly_rollups_in_the_queries_of_one(world, areas):
     project_create(actor=None, partnership=world["child"], name="无日期", code="P9", budget="1.00", village=areas[VILLAGE])  # counts this year
     ids = [world["parent"].pk, world["child"].pk]
-    this_year = dt.date.today().year
+    this_year = timezone.localdate().year
     with CaptureQueriesContext(connection) as ctx:
         years = rollup_by_year(partnerships=ids, start_year=2016, end_year=this_year)
     assert len(ctx.captured_queries) <= 16
