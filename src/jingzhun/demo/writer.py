@@ -274,7 +274,9 @@ def encode_pg_binary(cells: list[_Cell], n: int) -> bytes:
     for i, (dtype, members) in enumerate(groups):
         group = rec[f"g{i}"]
         group["l"] = dtype.itemsize
-        group["v"] = np.stack([c.values for c in members], axis=1) if len(members) > 1 else members[0].values[:, None]
+        values = group["v"]
+        for j, c in enumerate(members):  # column by column into the record array (no stacked temporary)
+            values[:, j] = c.values
     if not var:
         return PG_SIGNATURE + rec.tobytes() + PG_TRAILER
     prefix = rec.view(np.dtype((np.void, rec.dtype.itemsize))).tolist()
