@@ -140,3 +140,82 @@ def household(areas, people):
                  people.person("滚小明", relation="child", born=dt.date(2010, 9, 1))],
         main_cause="illness", housing_grade="B",
     )
+
+
+class EligibilityVillage(dict):
+    """The households of the eligibility fixture by key, with `income(household, per_capita, year)` to add a record."""
+
+    year = 2020  # national line 4,000; guarantee threshold 1.5 x 4,000 = 6,000
+
+    def income(self, hh, per_capita, year=None):
+        from decimal import Decimal
+
+        from jingzhun.registry.models import IncomeRecord
+
+        pc = Decimal(per_capita)
+        IncomeRecord.objects.create(household=hh, year=year or self.year, members=hh.size, wages=pc * hh.size, gross=pc * hh.size,
+                                    net=pc * hh.size, per_capita=pc)
+
+
+@pytest.fixture
+def eligibility_village(areas, people) -> EligibilityVillage:
+    """Eleven households of Congjiang for the eligibility evaluation, the monitoring scan and the proposals (2020):
+    candidates N01 N02 (岜沙村), N03 (大塘村), N05 (贯洞村); exits P01 (岜沙村), P05 (贯洞村); blocked P02 P04 (岜沙村),
+    P03 (大塘村); N04 nothing; E01 exited."""
+    from jingzhun.policy.services import lines_seed
+    from jingzhun.registry.services import household_register
+
+    lines_seed()
+    v1, v2, v3 = "522633100201", "522633100202", "522633101201"
+    hh = EligibilityVillage()
+
+    def make(key, village, name, status="none", income=None, registered_year=2015, **kw):
+        h = hh[key] = household_register(actor=None, area=areas[village], status=status, date=dt.date(registered_year, 3, 1),
+                                         registered_year=registered_year if status != "none" else None, head=people.person(name), **kw)
+        if income is not None:
+            hh.income(h, income)
+
+    make("N01", v1, "吴一", income="3000.00")                          # below the line
+    make("N02", v1, "吴二", income="5000.00", water_safe=False)        # unsafe water, below 1.5 x the line
+    make("N03", v2, "吴三", food_secure=False)                         # no income record, food insecure
+    make("N04", v1, "吴四", income="8000.00")                          # nothing
+    make("N05", v3, "吴五", income="2000.00")                          # below the line, another township
+    make("P01", v1, "潘一", "poor", income="5000.00")                  # exit
+    make("P02", v1, "潘二", "poor", income="5000.00", registered_year=hh.year)  # identified this year: blocked
+    make("P03", v2, "潘三", "poor", income="3500.00")                  # below the line: blocked
+    make("P04", v1, "潘四", "poor", income="6000.00", housing_grade="D")  # unsafe housing: blocked
+    make("P05", v3, "潘五", "poor", income="7000.00")                  # exit
+    make("E01", v1, "艾一", "exited", income="1000.00")                # exited: not a candidate
+    return hh
+
+
+@pytest.fixture
+def export_register(areas, people):
+    """For the export tests: two households in Congjiang (a family of three in 岜沙村, one woman in 贯洞村), one in Hunan;
+    incomes 2019-2020; `members` are the expected export rows (number, village, relation, name, ID, sex, birth date)."""
+    from types import SimpleNamespace
+
+    from jingzhun.registry.services import household_register, income_set
+
+    village, other_village, hunan_village = "522633100201", "522633101201", "431125100201"
+    head, spouse, child = (people.person("滚老大"), people.person("王妹", sex="F", relation="spouse", born=dt.date(1982, 3, 1)),
+                           people.person("滚小明", relation="child", born=dt.date(2010, 9, 1)))
+    h1 = household_register(actor=None, area=areas[village], registered_year=2014, date=dt.date(2014, 6, 1), head=head,
+                            members=[spouse, child], main_cause="illness")
+    alone = people.person("吴一", sex="F", born=dt.date(1950, 1, 1))
+    h2 = household_register(actor=None, area=areas[other_village], registered_year=2016, date=dt.date(2016, 6, 1), head=alone)
+    hunan = {"name": "李湘", "id_number": make_resident_id("431125", dt.date(1970, 2, 2), 1, "M"), "sex": "M",
+             "birth_date": dt.date(1970, 2, 2)}
+    h3 = household_register(actor=None, area=areas[hunan_village], registered_year=2014, date=dt.date(2014, 6, 1), head=hunan)
+    income_set(actor=None, household=h1, year=2019, wages=12000, production_costs=2000)
+    income_set(actor=None, household=h1, year=2020, wages=15000, subsidies=1200, production_costs=2200)
+    income_set(actor=None, household=h2, year=2020, pensions=2400)
+    income_set(actor=None, household=h3, year=2020, wages=9000)
+    ids = [head["id_number"], spouse["id_number"], child["id_number"], alone["id_number"]]
+    members = [
+        (h1.number, village, "户主", "滚老大", ids[0], "男", "1980-05-17"),
+        (h1.number, village, "配偶", "王妹", ids[1], "女", "1982-03-01"),
+        (h1.number, village, "子女", "滚小明", ids[2], "男", "2010-09-01"),
+        (h2.number, other_village, "户主", "吴一", ids[3], "女", "1950-01-01"),
+    ]
+    return SimpleNamespace(h1=h1, h2=h2, h3=h3, ids=ids, hunan_id=hunan["id_number"], members=members)

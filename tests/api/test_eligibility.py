@@ -5,20 +5,17 @@ scope (404), roles (403), errors by field (400) and the schema."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from jingzhun.jobs.models import Job
-from jingzhun.policy.services import lines_seed
 from jingzhun.procedures.eligibility import EXIT_REASONS, REASONS
 from jingzhun.procedures.models import Case
 from jingzhun.procedures.scan_apply import monitoring_scan_task
 from jingzhun.procedures.services import case_open
-from jingzhun.registry.models import IncomeRecord, Person
-from jingzhun.registry.services import household_register
+from jingzhun.registry.models import Person
 
 URL = "/api/eligibility/"
 OPEN = "/api/eligibility/open-cases/"
@@ -27,37 +24,10 @@ YEAR = 2020  # national line 4,000; guarantee threshold 1.5 x 4,000 = 6,000
 V1, V2, V3 = "522633100201", "522633100202", "522633101201"  # 岜沙村, 大塘村 (丙妹镇); 贯洞村 (贯洞镇)
 
 
-def _income(hh, per_capita, year=YEAR):
-    pc = Decimal(per_capita)
-    IncomeRecord.objects.create(household=hh, year=year, members=hh.size, wages=pc * hh.size, gross=pc * hh.size, net=pc * hh.size,
-                                per_capita=pc)
-
-
 @pytest.fixture
-def village(areas, people):
-    """Candidates N01 N02 (V1), N03 (V2), N05 (V3); exits P01 (V1), P05 (V3); blocked P02 P04 (V1), P03 (V2)."""
-    lines_seed()
-    hh = {}
-
-    def make(key, village, name, status="none", income=None, registered_year=2015, **kw):
-        h = hh[key] = household_register(actor=None, area=areas[village], status=status, date=dt.date(registered_year, 3, 1),
-                                         registered_year=registered_year if status != "none" else None, head=people.person(name), **kw)
-        if income is not None:
-            _income(h, income)
-        return h
-
-    make("N01", V1, "吴一", income="3000.00")
-    make("N02", V1, "吴二", income="5000.00", water_safe=False)
-    make("N03", V2, "吴三", food_secure=False)
-    make("N04", V1, "吴四", income="8000.00")
-    make("N05", V3, "吴五", income="2000.00")
-    make("P01", V1, "潘一", "poor", income="5000.00")
-    make("P02", V1, "潘二", "poor", income="5000.00", registered_year=YEAR)
-    make("P03", V2, "潘三", "poor", income="3500.00")
-    make("P04", V1, "潘四", "poor", income="6000.00", housing_grade="D")
-    make("P05", V3, "潘五", "poor", income="7000.00")
-    make("E01", V1, "艾一", "exited", income="1000.00")
-    return hh
+def village(eligibility_village):
+    """The shared eligibility households (tests/conftest.py)."""
+    return eligibility_village
 
 
 @pytest.fixture
@@ -235,9 +205,9 @@ def test_open_cases_scope_and_role(api, village):
 
 def _scan_village(village):
     """As of 30 June 2022 (national monitoring line 6,900 for 2022): N04 below the line, E01 exited with its income halved."""
-    _income(village["N04"], "5000.00", year=2022)
-    _income(village["E01"], "12000.00", year=2021)
-    _income(village["E01"], "6000.00", year=2022)
+    village.income(village["N04"], "5000.00", year=2022)
+    village.income(village["E01"], "12000.00", year=2021)
+    village.income(village["E01"], "6000.00", year=2022)
 
 
 def test_the_monitoring_scan_runs_as_a_job(api, village, users):

@@ -26,8 +26,7 @@ from jingzhun.imports.export_tasks import export_task
 from jingzhun.imports.models import ImportStatus
 from jingzhun.imports.services import import_create, import_validate
 from jingzhun.jobs.models import Job, JobStatus
-from jingzhun.registry.identity import make_resident_id, mask
-from jingzhun.registry.services import household_register, income_set
+from jingzhun.registry.identity import mask
 
 pytestmark = pytest.mark.django_db
 
@@ -48,28 +47,9 @@ def var_dir(settings, tmp_path):
 
 
 @pytest.fixture
-def register(areas, people):
-    """A family of three in 岜沙村, one woman in 贯洞村 (both in Congjiang), one man in Hunan; incomes."""
-    head, spouse, child = (people.person("滚老大"), people.person("王妹", sex="F", relation="spouse", born=dt.date(1982, 3, 1)),
-                           people.person("滚小明", relation="child", born=dt.date(2010, 9, 1)))
-    h1 = household_register(actor=None, area=areas[VILLAGE], registered_year=2014, date=dt.date(2014, 6, 1), head=head,
-                            members=[spouse, child], main_cause="illness")
-    alone = people.person("吴一", sex="F", born=dt.date(1950, 1, 1))
-    h2 = household_register(actor=None, area=areas[OTHER_VILLAGE], registered_year=2016, date=dt.date(2016, 6, 1), head=alone)
-    hunan = {"name": "李湘", "id_number": make_resident_id("431125", dt.date(1970, 2, 2), 1, "M"), "sex": "M",
-             "birth_date": dt.date(1970, 2, 2)}
-    h3 = household_register(actor=None, area=areas[HUNAN_VILLAGE], registered_year=2014, date=dt.date(2014, 6, 1), head=hunan)
-    income_set(actor=None, household=h1, year=2019, wages=12000, production_costs=2000)
-    income_set(actor=None, household=h1, year=2020, wages=15000, subsidies=1200, production_costs=2200)
-    income_set(actor=None, household=h2, year=2020, pensions=2400)
-    income_set(actor=None, household=h3, year=2020, wages=9000)
-    members = [
-        (h1.number, VILLAGE, "户主", "滚老大", head["id_number"], "男", "1980-05-17"),
-        (h1.number, VILLAGE, "配偶", "王妹", spouse["id_number"], "女", "1982-03-01"),
-        (h1.number, VILLAGE, "子女", "滚小明", child["id_number"], "男", "2010-09-01"),
-        (h2.number, OTHER_VILLAGE, "户主", "吴一", alone["id_number"], "女", "1950-01-01"),
-    ]
-    return {"h1": h1, "h2": h2, "h3": h3, "members": members, "hunan_id": hunan["id_number"]}
+def register(export_register):
+    """The shared export households (tests/conftest.py)."""
+    return export_register
 
 
 def masked(rows):
@@ -144,8 +124,8 @@ def test_start_poll_download_masked(client_for, users, register, fmt):
     assert file["Content-Disposition"] == f'attachment; filename="{filename}"'
     rows = table(b"".join(file.streaming_content), fmt)
     assert rows[0] == MEMBER_HEADERS
-    assert picked(rows[1:]) == masked(register["members"])
-    assert not any(m[4] in str(rows) for m in register["members"])
+    assert picked(rows[1:]) == masked(register.members)
+    assert not any(m[4] in str(rows) for m in register.members)
     assert AuditEvent.objects.get(action="export").changes == {
         "layout": [None, "members"], "format": [None, fmt], "rows": [None, 4], "unmasked": [None, False]}
     assert not AuditEvent.objects.filter(action="export.unmask").exists()
@@ -181,8 +161,8 @@ def test_unmask_gives_full_numbers_and_is_audited(client_for, users, register):
     assert data["unmask"] is True
     run(data["id"])
     rows = table(b"".join(download(c, data["id"]).streaming_content), "parquet")
-    assert picked(rows[1:]) == register["members"]
-    assert register["hunan_id"] not in str(rows)
+    assert picked(rows[1:]) == register.members
+    assert register.hunan_id not in str(rows)
     event = AuditEvent.objects.get(action="export.unmask")
     assert (event.actor, event.object_type, event.object_id, event.area_code, event.changes) == (
         users["county"], "areas.area", COUNTY, COUNTY,
@@ -218,7 +198,7 @@ def test_another_county_gets_404_and_only_the_creator_sees_an_export(client_for,
     own = started(hunan, area="431125")["id"]
     run(own)
     rows = table(b"".join(download(hunan, own).streaming_content), "csv")
-    assert picked(rows[1:], ("household_number", "name", "id_number")) == [(register["h3"].number, "李湘", mask(register["hunan_id"]))]
+    assert picked(rows[1:], ("household_number", "name", "id_number")) == [(register.h3.number, "李湘", mask(register.hunan_id))]
 
 
 def test_the_list_is_the_callers_own_newest_first(client_for, register):
@@ -242,7 +222,7 @@ def test_incomes_of_one_year(client_for, register):
     run(data["id"])
     file = download(c, data["id"])
     assert file["Content-Disposition"] == f'attachment; filename="jingzhun_incomes_522633_2020_{today()}.csv"'
-    h1, h2 = register["h1"].number, register["h2"].number
+    h1, h2 = register.h1.number, register.h2.number
     assert table(b"".join(file.streaming_content), "csv") == [
         INCOME_HEADERS,
         [h1, "2020", "3", "15000.00", "0.00", "1200.00", "0.00", "0.00", "0.00", "0.00", "0.00", "2200.00"],

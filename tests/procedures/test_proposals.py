@@ -3,7 +3,6 @@ cases, refusing households that are not proposals, outside the area or the scope
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -11,49 +10,20 @@ from django.core.exceptions import PermissionDenied
 from django.utils import translation
 
 from jingzhun.core.models import AuditEvent
-from jingzhun.policy.services import lines_seed
 from jingzhun.procedures.models import Case, CaseStep
 from jingzhun.procedures.proposals import RoleRequired, cases_open_from_proposals
 from jingzhun.procedures.services import ProcedureError, case_open
 from jingzhun.registry.models import IncomeRecord
-from jingzhun.registry.services import household_register
 
 YEAR = 2020  # national line 4,000; guarantee threshold 1.5 x 4,000 = 6,000
 V1, V2 = "522633100201", "522633100202"  # 岜沙村, 大塘村 (丙妹镇)
 V3 = "522633101201"  # 贯洞村 (贯洞镇)
 
 
-def _income(hh, per_capita, year=YEAR):
-    pc = Decimal(per_capita)
-    IncomeRecord.objects.create(household=hh, year=year, members=hh.size, wages=pc * hh.size, gross=pc * hh.size, net=pc * hh.size,
-                                per_capita=pc)
-
-
 @pytest.fixture
-def village(areas, people):
-    """Candidates N01 N02 (V1), N03 (V2), N05 (V3); exits P01 (V1), P05 (V3); blocked P02 P04 (V1), P03 (V2)."""
-    lines_seed()
-    hh = {}
-
-    def make(key, village, name, status="none", income=None, registered_year=2015, **kw):
-        h = hh[key] = household_register(actor=None, area=areas[village], status=status, date=dt.date(registered_year, 3, 1),
-                                         registered_year=registered_year if status != "none" else None, head=people.person(name), **kw)
-        if income is not None:
-            _income(h, income)
-        return h
-
-    make("N01", V1, "吴一", income="3000.00")                          # below the line
-    make("N02", V1, "吴二", income="5000.00", water_safe=False)        # unsafe water, below 1.5 x the line
-    make("N03", V2, "吴三", food_secure=False)                         # no income record, food insecure
-    make("N04", V1, "吴四", income="8000.00")                          # nothing
-    make("N05", V3, "吴五", income="2000.00")                          # below the line, another township
-    make("P01", V1, "潘一", "poor", income="5000.00")                  # exit
-    make("P02", V1, "潘二", "poor", income="5000.00", registered_year=YEAR)  # identified this year: blocked
-    make("P03", V2, "潘三", "poor", income="3500.00")                  # below the line: blocked
-    make("P04", V1, "潘四", "poor", income="6000.00", housing_grade="D")  # unsafe housing: blocked
-    make("P05", V3, "潘五", "poor", income="7000.00")                  # exit
-    make("E01", V1, "艾一", "exited", income="1000.00")                # exited: not a candidate
-    return hh
+def village(eligibility_village):
+    """The shared eligibility households (tests/conftest.py)."""
+    return eligibility_village
 
 
 @pytest.fixture(autouse=True)

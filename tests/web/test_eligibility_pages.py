@@ -13,12 +13,10 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from jingzhun.jobs.models import Job, JobStatus
-from jingzhun.policy.services import lines_seed
 from jingzhun.procedures.models import Case
 from jingzhun.procedures.scan_apply import monitoring_scan_task
 from jingzhun.registry.identity import make_resident_id
 from jingzhun.registry.models import Household, IncomeRecord, Membership, Person
-from jingzhun.registry.services import household_register
 
 pytestmark = pytest.mark.django_db
 
@@ -29,37 +27,10 @@ OPEN = "/cases/eligibility/open/"
 SCAN = "/cases/eligibility/scan/"
 
 
-def _income(hh, per_capita, year=YEAR):
-    pc = Decimal(per_capita)
-    IncomeRecord.objects.create(household=hh, year=year, members=hh.size, wages=pc * hh.size, gross=pc * hh.size, net=pc * hh.size,
-                                per_capita=pc)
-
-
 @pytest.fixture
-def village(areas, people):
-    """Candidates N01 N02 (V1), N03 (V2), N05 (V3); exits P01 (V1), P05 (V3); blocked P02 P04 (V1), P03 (V2)."""
-    lines_seed()
-    hh = {}
-
-    def make(key, village, name, status="none", income=None, registered_year=2015, **kw):
-        h = hh[key] = household_register(actor=None, area=areas[village], status=status, date=dt.date(registered_year, 3, 1),
-                                         registered_year=registered_year if status != "none" else None, head=people.person(name), **kw)
-        if income is not None:
-            _income(h, income)
-        return h
-
-    make("N01", V1, "吴一", income="3000.00")
-    make("N02", V1, "吴二", income="5000.00", water_safe=False)
-    make("N03", V2, "吴三", food_secure=False)
-    make("N04", V1, "吴四", income="8000.00")
-    make("N05", V3, "吴五", income="2000.00")
-    make("P01", V1, "潘一", "poor", income="5000.00")
-    make("P02", V1, "潘二", "poor", income="5000.00", registered_year=YEAR)
-    make("P03", V2, "潘三", "poor", income="3500.00")
-    make("P04", V1, "潘四", "poor", income="6000.00", housing_grade="D")
-    make("P05", V3, "潘五", "poor", income="7000.00")
-    make("E01", V1, "艾一", "exited", income="1000.00")
-    return hh
+def village(eligibility_village):
+    """The shared eligibility households (tests/conftest.py)."""
+    return eligibility_village
 
 
 def html_of(response) -> str:
@@ -253,9 +224,9 @@ def test_opening_errors_are_messages_and_open_nothing(login, users, village):
 
 def _scan_village(village):
     """As of 30 June 2022 (national monitoring line 6,900 for 2022): N04 below the line, E01 exited with its income halved."""
-    _income(village["N04"], "5000.00", year=2022)
-    _income(village["E01"], "12000.00", year=2021)
-    _income(village["E01"], "6000.00", year=2022)
+    village.income(village["N04"], "5000.00", year=2022)
+    village.income(village["E01"], "12000.00", year=2021)
+    village.income(village["E01"], "6000.00", year=2022)
 
 
 def test_the_county_runs_the_monitoring_scan_as_a_job(login, users, village):

@@ -13,7 +13,6 @@ import io
 import os
 import re
 import time
-from types import SimpleNamespace
 
 import pyarrow.parquet as pq
 import pytest
@@ -28,8 +27,7 @@ from jingzhun.imports.models import ImportStatus
 from jingzhun.imports.services import import_create, import_validate
 from jingzhun.jobs.models import Job, JobStatus
 from jingzhun.jobs.services import job_start
-from jingzhun.registry.identity import make_resident_id, mask
-from jingzhun.registry.services import household_register, income_set
+from jingzhun.registry.identity import mask
 
 pytestmark = pytest.mark.django_db
 
@@ -51,29 +49,9 @@ def var_dir(settings, tmp_path):
 
 
 @pytest.fixture
-def register(areas, people):
-    """Two households in Congjiang (a family of three in 岜沙村, one woman in 贯洞村), one in Hunan; incomes."""
-    head, spouse, child = (people.person("滚老大"), people.person("王妹", sex="F", relation="spouse", born=dt.date(1982, 3, 1)),
-                           people.person("滚小明", relation="child", born=dt.date(2010, 9, 1)))
-    h1 = household_register(actor=None, area=areas[VILLAGE], registered_year=2014, date=dt.date(2014, 6, 1), head=head,
-                            members=[spouse, child], main_cause="illness")
-    alone = people.person("吴一", sex="F", born=dt.date(1950, 1, 1))
-    h2 = household_register(actor=None, area=areas[OTHER_VILLAGE], registered_year=2016, date=dt.date(2016, 6, 1), head=alone)
-    hunan = {"name": "李湘", "id_number": make_resident_id("431125", dt.date(1970, 2, 2), 1, "M"), "sex": "M",
-             "birth_date": dt.date(1970, 2, 2)}
-    h3 = household_register(actor=None, area=areas[HUNAN_VILLAGE], registered_year=2014, date=dt.date(2014, 6, 1), head=hunan)
-    income_set(actor=None, household=h1, year=2019, wages=12000, production_costs=2000)
-    income_set(actor=None, household=h1, year=2020, wages=15000, subsidies=1200, production_costs=2200)
-    income_set(actor=None, household=h2, year=2020, pensions=2400)
-    income_set(actor=None, household=h3, year=2020, wages=9000)
-    ids = [head["id_number"], spouse["id_number"], child["id_number"], alone["id_number"]]
-    members = [
-        (h1.number, VILLAGE, "户主", "滚老大", ids[0], "男", "1980-05-17"),
-        (h1.number, VILLAGE, "配偶", "王妹", ids[1], "女", "1982-03-01"),
-        (h1.number, VILLAGE, "子女", "滚小明", ids[2], "男", "2010-09-01"),
-        (h2.number, OTHER_VILLAGE, "户主", "吴一", ids[3], "女", "1950-01-01"),
-    ]
-    return SimpleNamespace(h1=h1, h2=h2, h3=h3, ids=ids, hunan_id=hunan["id_number"], members=members)
+def register(export_register):
+    """The shared export households (tests/conftest.py)."""
+    return export_register
 
 
 def masked(rows):

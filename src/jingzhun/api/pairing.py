@@ -16,10 +16,7 @@ fails shape validation is 400 before any look-up.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import django_filters
-from django.db.models import Q
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -123,12 +120,10 @@ class PartnershipFilter(django_filters.FilterSet):
         area = Area.objects.filter(code=pad(value.strip())).first() if value.strip().isdigit() else None
         if area is None:
             return queryset.none()
-        return queryset.filter(Q(east_area__code__startswith=area.prefix) | Q(west_area__code__startswith=area.prefix))
+        return queryset.with_side_in(area.prefix)
 
     def filter_year(self, queryset, name, value):
-        year = int(value)
-        return queryset.filter(Q(start_date__lte=dt.date(year, 12, 31)),
-                               Q(end_date__isnull=True) | Q(end_date__gte=dt.date(year, 1, 1)))
+        return queryset.active_in(int(value))
 
 
 def _rollup_response(partnerships, start, end) -> Response:

@@ -47,6 +47,15 @@ def require_scope(actor, area_code: str, action: str = CHANGE) -> None:
         raise PermissionDenied(_("This area is outside your responsibility."))
 
 
+def prefix_q(prefixes, *fields: str) -> Q:
+    """Any of the `fields` (lookup paths of 12-digit area codes) starting with any of the `prefixes`."""
+    condition = Q()
+    for field in fields:
+        for prefix in prefixes:
+            condition |= Q(**{f"{field}__startswith": prefix})
+    return condition
+
+
 class ScopedQuerySet(models.QuerySet):
     """Set `area_field` to the lookup path of the 12-digit area code column."""
 
@@ -58,10 +67,7 @@ class ScopedQuerySet(models.QuerySet):
             return self
         if not prefixes:
             return self.none()
-        condition = Q()
-        for prefix in prefixes:
-            condition |= Q(**{f"{self.area_field}__startswith": prefix})
-        return self.filter(condition)
+        return self.filter(prefix_q(prefixes, self.area_field))
 
 
 def scoped_queryset(area_field: str) -> type[ScopedQuerySet]:

@@ -37,8 +37,9 @@ from .models import (
     ProjectStatus,
     Trainee,
     TrainingSession,
+    money_by,
 )
-from .rollups import money_by, partnership_ids
+from .rollups import partnership_ids
 
 CODES = ["disbursed_above_allocated", "beneficiary_outside_area", "household_counted_twice", "completed_without_outputs",
          "person_outside_area", "poor_employed_above_jobs", "links_above_count"]

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
 
 from jingzhun.core.audit import audit, snapshot
@@ -98,13 +98,11 @@ def beneficiary_add(*, actor, project: Project, household: Household, benefit: s
 
 def beneficiaries_count(*, partnership: Partnership | None = None, projects: Iterable[Project] | None = None) -> dict[str, int]:
     """{"households": n, "persons": m}: each household counted once however many projects it benefits from;
-    persons are the households' current sizes."""
-    households = Household.objects.all()
+    persons are the households' current sizes.  `projects`: Project objects, ids or a queryset.  One query."""
     rows = Beneficiary.objects.all()
     if partnership is not None:
         rows = rows.filter(project__partnership=partnership)
     if projects is not None:
-        rows = rows.filter(project__in=[p.pk for p in projects])
-    households = households.filter(pk__in=rows.values("household_id"))
-    agg = households.aggregate(n=Sum("size"))
-    return {"households": households.count(), "persons": agg["n"] or 0}
+        rows = rows.filter(project__in=projects)
+    agg = Household.objects.filter(pk__in=rows.values("household_id")).aggregate(n=Count("pk"), persons=Sum("size"))
+    return {"households": agg["n"], "persons": agg["persons"] or 0}

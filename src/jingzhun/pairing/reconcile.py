@@ -46,7 +46,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -330,8 +329,7 @@ def claim_partnerships(claim: Claim) -> list[int]:
     """The ids of the partnerships a claim's record statements are checked against (no user scope: the claim's own)."""
     if claim.partnership_id is not None:
         return descendant_ids([claim.partnership_id])
-    prefix = claim.area.prefix
-    return list(Partnership.objects.filter(Q(east_area__code__startswith=prefix) | Q(west_area__code__startswith=prefix)).order_by().values_list("pk", flat=True))
+    return list(Partnership.objects.with_side_in(claim.area.prefix).order_by().values_list("pk", flat=True))
 
 
 def _in_language(en: str, zh: str) -> str:

@@ -4,7 +4,7 @@
 partnerships or rows: the partnership ids are read once, then each table is filtered by ``partnership_id IN (...)``
 and its date range and aggregated in the database.  Money is exact to the cent: PostgreSQL sums numerics exactly;
 SQLite stores decimals as binary floats, so there the rows of a money column are read back (exact at 16 digits) and
-added in Python (the technique of ``models.exact_sum``).
+added in Python (``models.money_by``).
 
 Counting rules are those of the ``pairing.indicators`` docstring; the choices made where it leaves room:
 
@@ -32,7 +32,6 @@ from jingzhun.registry.models import Household
 
 from . import indicators
 from .models import (
-    CENT,
     Agreement,
     Beneficiary,
     EnterpriseInvestment,
@@ -48,7 +47,9 @@ from .models import (
     Trainee,
     TrainingSession,
     VocationalStudent,
+    money_by,
 )
+from .projects import beneficiaries_count
 
 ZERO = Decimal("0.00")
 OUTPUT_CODES = {"school": "schools", "clinic": "clinics", "road_km": "road_km", "water_works": "water_works", "production_base": "production_bases"}
@@ -63,8 +64,7 @@ def partnerships_for(user, *, partnership: Partnership | None = None, area: Area
         ids = descendant_ids([partnership.pk])
         qs = qs.filter(pk__in=ids)
     if area is not None:
-        prefix = area.prefix
-        qs = qs.filter(Q(east_area__code__startswith=prefix) | Q(west_area__code__startswith=prefix))
+        qs = qs.with_side_in(area.prefix)
     return qs
 
 
@@ -84,26 +84,6 @@ def partnership_ids(partnerships) -> list[int]:
     if isinstance(partnerships, QuerySet):
         return list(partnerships.order_by().values_list("pk", flat=True))
     return [getattr(p, "pk", p) for p in partnerships]
-
-
-def _postgres(qs: QuerySet) -> bool:
-    return connections[qs.db].vendor == "postgresql"
-
-
-def money_by(qs: QuerySet, keys: list[str], field: str = "amount") -> dict[tuple, Decimal]:
-    """{key tuple: exact sum of `field`} grouped by `keys` (an empty `keys` gives the single key ())."""
-    qs = qs.order_by()
-    out: dict[tuple, Decimal] = defaultdict(lambda: ZERO)
-    if _postgres(qs):
-        rows = qs.values(*keys).annotate(_total=Sum(field)) if keys else [qs.aggregate(_total=Sum(field))]
-        for row in rows:
-            if row["_total"] is not None:
-                out[tuple(row[k] for k in keys)] = row["_total"].quantize(CENT)
-    else:  # SQLite sums decimals as floats: add the exact row values
-        for row in qs.values_list(*keys, field):
-            if row[-1] is not None:
-                out[tuple(row[:-1])] += row[-1]
-    return out
 
 
 def projects_in_period(ids: list[int], start: dt.date, end: dt.date) -> QuerySet[Project]:
@@ -139,10 +119,10 @@ def _aggregate(qs: QuerySet, keys: list[str], **aggregates) -> dict:
 def _households(projects: QuerySet, by_year: bool) -> dict:
     """{year or None: (households, persons)}: beneficiary households of the projects counted once (per year when
     grouped by the projects' year), persons their current sizes."""
-    rows = Beneficiary.objects.filter(project_id__in=projects.values("pk"))
     if not by_year:
-        agg = Household.objects.filter(pk__in=rows.values("household_id")).aggregate(n=Count("pk"), persons=Sum("size"))
-        return {None: (agg["n"], agg["persons"] or 0)}
+        counts = beneficiaries_count(projects=projects.values("pk"))
+        return {None: (counts["households"], counts["persons"])}
+    rows = Beneficiary.objects.filter(project_id__in=projects.values("pk"))
     inner = rows.order_by().annotate(_y=ExtractYear(project_day("project__"))).values("_y", "household_id").distinct()
     sql, params = inner.query.sql_with_params()
     table = Household._meta.db_table

@@ -5,12 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db import connections
-from django.db.models import QuerySet, Sum
+from django.db.models import QuerySet
 
 from jingzhun.core.scoping import VIEW
 
-from .models import CENT, FundEntry, FundKind, FundSource, Partnership
+from .models import FundEntry, FundKind, FundSource, Partnership, money_by
 
 
 def partnerships_visible(user, action: str = VIEW) -> QuerySet[Partnership]:
@@ -25,11 +24,5 @@ def fund_totals(*, partnership: Partnership, start: dt.date | None = None, end: 
         qs = qs.filter(date__gte=start)
     if end is not None:
         qs = qs.filter(date__lte=end)
-    out = {source: {kind: Decimal("0.00") for kind in FundKind.values} for source in FundSource.values}
-    if connections[qs.db].vendor == "postgresql":
-        for row in qs.order_by().values("source", "kind").annotate(total=Sum("amount")):
-            out[row["source"]][row["kind"]] = row["total"].quantize(CENT)
-    else:  # SQLite sums decimals as floats: add the exact row values in Python (see models.exact_sum)
-        for source, kind, amount in qs.values_list("source", "kind", "amount"):
-            out[source][kind] += amount
-    return out
+    totals = money_by(qs, ["source", "kind"])
+    return {source: {kind: totals[source, kind] for kind in FundKind.values} for source in FundSource.values}

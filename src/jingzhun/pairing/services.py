@@ -23,7 +23,7 @@ from jingzhun.core.audit import audit, snapshot
 from jingzhun.core.scoping import CHANGE, in_scope
 
 from . import indicators
-from .models import CENT, Agreement, FundEntry, FundKind, FundSource, Partnership, exact_sum
+from .models import CENT, Agreement, FundEntry, FundKind, FundSource, Partnership, money_by
 
 PARTNERSHIP_FIELDS = ["kind", "name", "east_area", "west_area", "east_party", "start_date", "end_date", "parent"]
 ENTRY_FIELDS = ["partnership", "date", "kind", "source", "amount", "project", "note", "corrects"]
@@ -86,14 +86,10 @@ def agreement_set(*, actor, partnership: Partnership, year: int, indicator: str,
     return row
 
 
-def _net(partnership_id: int, source: str, project_id: int | None, kind: str) -> Decimal:
-    qs = FundEntry.objects.filter(partnership_id=partnership_id, source=source, project_id=project_id, kind=kind)
-    return exact_sum(qs)
-
-
 def _check_disbursed(partnership_id: int, source: str, project_id: int | None) -> None:
-    allocated = _net(partnership_id, source, project_id, FundKind.ALLOCATED)
-    disbursed = _net(partnership_id, source, project_id, FundKind.DISBURSED)
+    totals = money_by(FundEntry.objects.filter(partnership_id=partnership_id, source=source, project_id=project_id,
+                                               kind__in=[FundKind.ALLOCATED, FundKind.DISBURSED]), ["kind"])
+    allocated, disbursed = totals[FundKind.ALLOCATED,], totals[FundKind.DISBURSED,]
     if disbursed > allocated:
         raise ValidationError({"amount": _("Disbursed funds (%(disbursed)s) would exceed the allocated funds (%(allocated)s) for this source and project.")
                                % {"disbursed": disbursed, "allocated": allocated}})

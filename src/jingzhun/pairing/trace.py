@@ -18,8 +18,8 @@ from django.db.models import Count, Sum
 
 from jingzhun.registry.models import Household
 
-from .models import Beneficiary, FundEntry, FundKind, FundSource, Partnership, Project
-from .rollups import ZERO, money_by, partnership_ids
+from .models import Beneficiary, FundEntry, FundKind, FundSource, Partnership, Project, money_by
+from .rollups import ZERO, partnership_ids
 
 KINDS = list(FundKind.values)
 

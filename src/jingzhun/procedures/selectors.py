@@ -30,16 +30,23 @@ def _states_at_level(level: int) -> Q:
     return q
 
 
+def procedure_roles(user, today: dt.date | None = None) -> list[tuple[str, int]]:
+    """(area code prefix, level) of each active role assignment of the user that is the procedure role of its area's
+    level (a village role on a village, a township role on a township, a county role on a county)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    today = today or timezone.localdate()
+    rows = (RoleAssignment.objects.filter(user=user, role__in=list(ROLE_OF_LEVEL.values()))
+            .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today)).values_list("role", "area__code", "area__level"))
+    return [(code_prefix(code, level), level) for role, code, level in rows if ROLE_OF_LEVEL.get(level) == role]
+
+
 def inbox(user, today: dt.date | None = None) -> QuerySet[Case]:
     """Open cases in the user's areas that await a step of one of the user's procedure roles, overdue first."""
     today = today or timezone.localdate()
-    levels = {level: name for level, name in ROLE_OF_LEVEL.items()}
     condition = Q(pk__in=[])
-    for role, code, level in (RoleAssignment.objects.filter(user=user, role__in=list(levels.values()))
-                              .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
-                              .values_list("role", "area__code", "area__level")):
-        if levels.get(level) == role:
-            condition |= Q(area__startswith=code_prefix(code, level)) & _states_at_level(level)
+    for prefix, level in procedure_roles(user, today):
+        condition |= Q(area__startswith=prefix) & _states_at_level(level)
     return (Case.objects.visible_to(user, CHANGE).filter(condition, closed_at__isnull=True).select_related("household")
             .order_by(F("due_date").asc(nulls_last=True), "opened_at", "id"))
 

@@ -9,13 +9,12 @@ from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jingzhun.accounts.models import Role, RoleAssignment
+from jingzhun.accounts.models import Role
 from jingzhun.core.audit import audit
-from jingzhun.core.scoping import CHANGE, code_prefix, require_scope
+from jingzhun.core.scoping import CHANGE, require_scope
 from jingzhun.policy.selectors import _most_specific, monitoring_line
 from jingzhun.registry import choices as c
 from jingzhun.registry.models import Household, IncomeRecord
@@ -23,6 +22,7 @@ from jingzhun.registry.selectors import household_members
 from jingzhun.registry.services import household_set_status
 
 from .models import Case, CaseStep, Measure, MonitoringRecord, Notice, Objection, Procedure, ProcedurePeriod
+from .selectors import procedure_roles
 from .workflows import ACTION_LABELS, ROLE_OF_LEVEL, STATE_LABELS, WORKFLOWS, Transition
 
 # National defaults when no ProcedurePeriod row applies (DOMAIN.md section 6): notices of 7 days for
@@ -45,17 +45,7 @@ def period_days(procedure: str, name: str, year: int, area_code: str) -> int:
 
 def acting_levels(user, area_code: str, today: dt.date | None = None) -> set[int]:
     """The area levels (village 5, township 4, county 3) at which the user holds a procedure role over the area."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return set()
-    today = today or timezone.localdate()
-    roles = {name: level for level, name in ROLE_OF_LEVEL.items()}
-    out = set()
-    for role, code, level in (RoleAssignment.objects.filter(user=user, role__in=list(roles))
-                              .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
-                              .values_list("role", "area__code", "area__level")):
-        if level == roles[role] and area_code.startswith(code_prefix(code, level)):
-            out.add(level)
-    return out
+    return {level for prefix, level in procedure_roles(user, today) if area_code.startswith(prefix)}
 
 
 def _require_level(actor, case: Case, t: Transition, action: str) -> str:

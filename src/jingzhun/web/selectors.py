@@ -11,7 +11,7 @@ from django.http import Http404
 from jingzhun.accounts.selectors import active_assignments
 from jingzhun.areas.models import Area, Level, pad
 from jingzhun.core.models import AuditEvent
-from jingzhun.core.scoping import AUDIT, CHANGE, VIEW, get_visible_or_404, in_scope
+from jingzhun.core.scoping import AUDIT, CHANGE, VIEW, get_visible_or_404, in_scope, user_prefixes
 from jingzhun.policy.selectors import poverty_line
 from jingzhun.registry.models import Household, IncomeRecord, Person, StatusChange
 from jingzhun.registry.selectors import HOUSEHOLD_TOTALS
@@ -150,3 +150,20 @@ def village_for_register(user, code: str) -> Area:
     if area.level != Level.VILLAGE:
         raise Http404
     return area
+
+
+def scope_area_choices(user, action: str) -> list[tuple[Area, bool]]:
+    """The areas to choose from for `action`: the roots of the user's scope and one level below each (a national
+    scope: the provinces). (area, is a child) pairs in code order."""
+    prefixes = user_prefixes(user, action)
+    if prefixes is None or "" in prefixes:
+        return [(a, False) for a in Area.objects.filter(level=Level.PROVINCE).order_by("code")]
+    roots = list(Area.objects.filter(code__in=[pad(p) for p in prefixes]).order_by("code"))
+    children: dict[str, list[Area]] = {}
+    for child in Area.objects.filter(parent__in=[r for r in roots if r.level < Level.VILLAGE]).order_by("code"):
+        children.setdefault(child.parent_id, []).append(child)
+    out = []
+    for root in roots:
+        out.append((root, False))
+        out.extend((c, True) for c in children.get(root.code, []))
+    return out

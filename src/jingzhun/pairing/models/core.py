@@ -8,6 +8,8 @@ deleted: a mistake is reversed by a correction entry (``corrects``), at most one
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import defaultdict
 from decimal import Decimal
 
 from django.conf import settings
@@ -18,7 +20,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from jingzhun.areas.models import Level
-from jingzhun.core.scoping import VIEW, user_prefixes
+from jingzhun.core.scoping import VIEW, prefix_q, user_prefixes
 
 
 class PartnershipKind(models.TextChoices):
@@ -55,11 +57,15 @@ class PartnershipQuerySet(models.QuerySet):
             return self
         if not prefixes:
             return self.none()
-        condition = Q()
-        for field in self.area_fields:
-            for prefix in prefixes:
-                condition |= Q(**{f"{field}__startswith": prefix})
-        return self.filter(condition)
+        return self.filter(prefix_q(prefixes, *self.area_fields))
+
+    def with_side_in(self, prefix: str):
+        """The partnerships with either side's area under the area code prefix (no scope: chain ``visible_to``)."""
+        return self.filter(prefix_q([prefix], *self.area_fields))
+
+    def active_in(self, year: int):
+        """The partnerships whose period overlaps the calendar year."""
+        return self.filter(Q(start_date__lte=dt.date(year, 12, 31)), Q(end_date__isnull=True) | Q(end_date__gte=dt.date(year, 1, 1)))
 
 
 class Partnership(models.Model):
@@ -204,14 +210,22 @@ class FundEntry(models.Model):
 CENT = Decimal("0.01")
 
 
-def exact_sum(qs: models.QuerySet, field: str = "amount") -> Decimal:
-    """The exact sum of a decimal column to the cent.  PostgreSQL sums numerics exactly; SQLite stores and sums them as
-    binary floats, so there the rows (each read back exactly at 16 digits) are added in Python."""
+def money_by(qs: models.QuerySet, keys: list[str], field: str = "amount") -> dict[tuple, Decimal]:
+    """{key tuple: exact sum of the decimal `field` to the cent} grouped by `keys` (zero for a missing key; no `keys`:
+    the single key ()).  PostgreSQL sums numerics exactly; SQLite stores and sums them as binary floats, so there the
+    rows (each read back exactly at 16 digits) are added in Python."""
+    qs = qs.order_by()
+    out: dict[tuple, Decimal] = defaultdict(lambda: Decimal("0.00"))
     if connections[qs.db].vendor == "postgresql":
-        total = qs.aggregate(t=Sum(field))["t"]
+        rows = qs.values(*keys).annotate(_total=Sum(field)) if keys else [qs.aggregate(_total=Sum(field))]
+        for row in rows:
+            if row["_total"] is not None:
+                out[tuple(row[k] for k in keys)] = row["_total"].quantize(CENT)
     else:
-        total = sum(qs.values_list(field, flat=True), Decimal("0"))
-    return (total or Decimal("0")).quantize(CENT)
+        for row in qs.values_list(*keys, field):
+            if row[-1] is not None:
+                out[tuple(row[:-1])] += row[-1]
+    return out
 
 
 class ProjectStatus(models.TextChoices):

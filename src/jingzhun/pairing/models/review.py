@@ -17,7 +17,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from jingzhun.core.scoping import VIEW, user_prefixes
+from jingzhun.core.scoping import VIEW, prefix_q, user_prefixes
 
 from .core import Partnership
 
@@ -31,10 +31,7 @@ class ClaimQuerySet(models.QuerySet):
             return self
         if not prefixes:
             return self.none()
-        condition = Q(partnership__in=Partnership.objects.visible_to(user, action).values("pk"))
-        for prefix in prefixes:
-            condition |= Q(area__code__startswith=prefix)
-        return self.filter(condition)
+        return self.filter(Q(partnership__in=Partnership.objects.visible_to(user, action).values("pk")) | prefix_q(prefixes, "area__code"))
 
 
 class Claim(models.Model):

@@ -48,7 +48,7 @@ from jingzhun.jobs.models import Job, JobStatus
 from jingzhun.jobs.services import job_start
 
 from .. import selectors as web
-from .common import login_required, render_page
+from .common import int_or_none, login_required, render_page
 
 DEFAULT_YEAR = 2020
 JOB_KIND = "analytics.snapshot"
@@ -104,12 +104,6 @@ def _trend_class(key: str, change) -> str:
 # --- request parameters ---------------------------------------------------------------------------
 
 
-def _int(value) -> int | None:
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-
 
 def newest_snapshot(area: Area) -> Snapshot | None:
     """The newest snapshot of the area or of an area above it (whatever its years): the years the page offers."""
@@ -144,15 +138,15 @@ class Params:
 def _params(request, area: Area) -> Params:
     get = request.GET
     levels = level_choices(area)
-    level = _int(get.get("level"))
+    level = int_or_none(get.get("level"))
     if level not in {value for value, _label in levels}:
         level = levels[0][0]
     snap = newest_snapshot(area)
     years = sorted(int(y) for y in snap.files) if snap else []
-    year = _int(get.get("year"))
+    year = int_or_none(get.get("year"))
     if year is None:
         year = years[-1] if years else DEFAULT_YEAR
-    compare = _int(get.get("compare"))
+    compare = int_or_none(get.get("compare"))
     if compare == year:
         compare = None
     sort = (get.get("sort") or "").strip()

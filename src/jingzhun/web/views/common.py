@@ -43,3 +43,11 @@ def render_page(request, template: str, context: dict, *, partials: dict[str, st
     response = render(request, name, context, status=status)
     patch_vary_headers(response, ["HX-Request", "HX-Target"])
     return response
+
+
+def int_or_none(value) -> int | None:
+    """An integer from a query parameter, None when absent or not a number."""
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return None

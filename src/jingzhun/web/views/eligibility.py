@@ -71,7 +71,7 @@ from jingzhun.procedures.proposals import (
 from jingzhun.registry.forms import DATE_WIDGET, add_service_errors
 
 from .. import selectors as web
-from .common import login_required, render_page
+from .common import int_or_none, login_required, render_page
 
 PAGE_SIZE = 100
 LISTS = ("candidates", "exits", "blocked")
@@ -82,12 +82,6 @@ AREA_OPTIONS_CAP = 600
 #: Roles that see the link on /cases/ (procedure roles and the offices above them).
 LINK_ROLES = (Role.VILLAGE, Role.TOWNSHIP, *SCAN_ROLES)
 
-
-def _int(value) -> int | None:
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
 
 
 def line_years() -> list[int]:
@@ -170,7 +164,7 @@ def _page(request, data, *, status: int = 200, errors: list[str] | None = None, 
     if area is None and not user.is_superuser:
         return render_page(request, "web/no_scope.html", {})
     years = line_years()
-    year = _int(data.get("year"))
+    year = int_or_none(data.get("year"))
     if year is None or not 1978 <= year <= 2100:
         year = default_year(years)
     if year not in years:
@@ -230,7 +224,7 @@ def eligibility_open(request):
     procedure = post.get("procedure", "")
     selected = [x for x in post.getlist("households") if x.isdigit()]
     try:
-        opened = cases_open_from_proposals(actor=user, area_code=area.code, year=_int(post.get("year")), household_ids=post.getlist("households"),
+        opened = cases_open_from_proposals(actor=user, area_code=area.code, year=int_or_none(post.get("year")), household_ids=post.getlist("households"),
                                            procedure=procedure)
     except RoleRequired as exc:
         return _page(request, post, status=403, errors=[str(exc)], selected=selected)
@@ -248,7 +242,7 @@ def eligibility_open(request):
         messages.warning(request, _("Skipped, a case of this procedure is already open: %(households)s.")
                          % {"households": "、".join(h.number for h in opened.skipped)})
     query = {"area": area.prefix, "year": post.get("year", ""), "list": post.get("list", ""), "page": post.get("page", "")}
-    query = {k: v for k, v in query.items() if v and (k not in ("year", "page") or _int(v))}
+    query = {k: v for k, v in query.items() if v and (k not in ("year", "page") or int_or_none(v))}
     return redirect(f"{reverse('web:eligibility')}?{urlencode(query)}")
 
 

@@ -23,12 +23,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jingzhun.accounts.selectors import home_area
-from jingzhun.areas.models import Area, Level, pad
+from jingzhun.areas.models import Area, pad
 from jingzhun.core.scoping import UNMASK, VIEW, get_visible_or_404, in_scope, user_prefixes
 from jingzhun.imports.export_tasks import CONTENT_TYPES, FORMATS, KIND, export_path, export_task
 from jingzhun.jobs.models import Job, JobStatus
 from jingzhun.jobs.services import job_start
 
+from .. import selectors as web
 from .common import login_required, render_page
 
 RUNNING = (JobStatus.QUEUED, JobStatus.RUNNING)
@@ -47,18 +48,7 @@ def export_jobs(user):
 def export_areas(user) -> list[tuple[Area, bool]]:
     """The areas offered: the roots of the user's view scope and one level below each (a national scope: the
     provinces). (area, is a child) pairs in code order."""
-    prefixes = user_prefixes(user, VIEW)
-    if prefixes is None or "" in prefixes:
-        return [(a, False) for a in Area.objects.filter(level=Level.PROVINCE).order_by("code")]
-    roots = list(Area.objects.filter(code__in=[pad(p) for p in prefixes]).order_by("code"))
-    children: dict[str, list[Area]] = {}
-    for child in Area.objects.filter(parent__in=[r for r in roots if r.level < Level.VILLAGE]).order_by("code"):
-        children.setdefault(child.parent_id, []).append(child)
-    out = []
-    for root in roots:
-        out.append((root, False))
-        out.extend((c, True) for c in children.get(root.code, []))
-    return out
+    return web.scope_area_choices(user, VIEW)
 
 
 def may_unmask_somewhere(user) -> bool:

@@ -35,8 +35,8 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from jingzhun.accounts.selectors import home_area
-from jingzhun.areas.models import Area, Level, pad
-from jingzhun.core.scoping import CHANGE, UNMASK, VIEW, get_visible_or_404, in_scope, user_prefixes
+from jingzhun.areas.models import Area
+from jingzhun.core.scoping import CHANGE, UNMASK, VIEW, get_visible_or_404, in_scope
 from jingzhun.imports import report
 from jingzhun.imports._read_errors import MESSAGES as READ_MESSAGES
 from jingzhun.imports._read_errors import mb
@@ -49,6 +49,7 @@ from jingzhun.imports.template import template_filename, write_template
 from jingzhun.jobs.models import Job, JobStatus
 from jingzhun.jobs.services import job_start
 
+from .. import selectors as web
 from .common import login_required, render_page
 
 VALIDATE, MERGE = "import.validate", "import.merge"
@@ -88,18 +89,7 @@ def running_job(user, batch: ImportBatch) -> Job | None:
 def upload_areas(user) -> list[tuple[Area, bool]]:
     """The areas an upload may be filed under: where the user may change data, the roots of that scope and
     one level below each (a national scope: the provinces). (area, is a child) pairs in code order."""
-    prefixes = user_prefixes(user, CHANGE)
-    if prefixes is None or "" in prefixes:
-        return [(a, False) for a in Area.objects.filter(level=Level.PROVINCE).order_by("code")]
-    roots = list(Area.objects.filter(code__in=[pad(p) for p in prefixes]).order_by("code"))
-    children: dict[str, list[Area]] = {}
-    for child in Area.objects.filter(parent__in=[r for r in roots if r.level < Level.VILLAGE]).order_by("code"):
-        children.setdefault(child.parent_id, []).append(child)
-    out = []
-    for root in roots:
-        out.append((root, False))
-        out.extend((c, True) for c in children.get(root.code, []))
-    return out
+    return web.scope_area_choices(user, CHANGE)
 
 
 # --- the upload form ------------------------------------------------------------------------------

@@ -28,7 +28,6 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -39,36 +38,25 @@ from django.views.decorators.http import require_POST
 
 from jingzhun.areas.models import Area, pad
 from jingzhun.core.scoping import CHANGE, VIEW, get_visible_or_404, in_scope, user_prefixes
-from jingzhun.pairing import anomalies, indicators, report_xlsx, rollups, services, trace
+from jingzhun.pairing import anomalies, indicators, ledgers, report_xlsx, rollups, services, trace
 from jingzhun.pairing.indicators import GROUPS, INDICATORS
 from jingzhun.pairing.models import AssessmentScore, Beneficiary, BenefitType, Claim, FundKind, FundSource, Partnership, PartnershipKind
 from jingzhun.registry.forms import DATE_WIDGET, add_service_errors
 from jingzhun.registry.models import Household
 from jingzhun.web.templatetags.jingzhun_web import money
 
-from .common import login_required, render_page
+from .common import int_or_none, login_required, render_page
 
 PAGE_SIZE = 50
 TRACE_ROWS = 2000  # beneficiary households listed on the trace page (the counts cover all)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 UNIT_LABELS = {indicators.YUAN: gettext_lazy("yuan"), indicators.PERSONS: gettext_lazy("persons"),
                indicators.COUNT: "", indicators.KM: gettext_lazy("km")}
-LEDGER_LABELS = {  # the ledgers of `pairing.ledgers.LEDGERS`, in the order of the page
-    "secondments": gettext_lazy("Secondments"), "training": gettext_lazy("Training sessions"),
-    "labour": gettext_lazy("Labour transfers"), "students": gettext_lazy("Vocational students"),
-    "investments": gettext_lazy("Enterprise investments"), "purchases": gettext_lazy("Purchases"),
-}
 SENT = ("cadres_sent", "technicians_sent", "teachers_sent", "doctors_sent")
 
 
 # --- helpers --------------------------------------------------------------------------------------
 
-
-def _int(value) -> int | None:
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
 
 
 def _date(value) -> dt.date | None:
@@ -118,7 +106,7 @@ class Period:
 def period_of(request, first: dt.date, last: dt.date | None) -> Period:
     """``year`` (a calendar year), or ``start``/``end`` (inclusive), defaulting to ``first`` up to ``last`` or today."""
     today = timezone.localdate()
-    year = _int(request.GET.get("year"))
+    year = int_or_none(request.GET.get("year"))
     if year and 1900 < year < 2200:
         return Period(dt.date(year, 1, 1), dt.date(year, 12, 31), year)
     start = _date(request.GET.get("start")) or first
@@ -183,10 +171,10 @@ def agreement_rows(partnership: Partnership, year: int) -> list[dict]:
 
 
 def ledger_links(partnership: Partnership) -> list[dict]:
-    """Links to the partnership's ledger pages (web/views/pairing_ledgers.py)."""
-    pages = [("web:pairing_funds", {}, gettext_lazy("Funds")), ("web:pairing_projects", {}, gettext_lazy("Projects")),
-             *[("web:pairing_ledger", {"kind": k}, v) for k, v in LEDGER_LABELS.items()]]
-    return [{"url": reverse(name, kwargs={"pk": partnership.pk, **kwargs}), "label": label} for name, kwargs, label in pages]
+    """The partnership's ledger pages (web/views/pairing_ledgers.py): funds, projects and the six other ledgers."""
+    pages = [("funds", "web:pairing_funds", {}, gettext_lazy("Funds")), ("projects", "web:pairing_projects", {}, gettext_lazy("Projects")),
+             *[(key, "web:pairing_ledger", {"kind": key}, spec.label) for key, spec in ledgers.LEDGERS.items()]]
+    return [{"key": key, "url": reverse(name, kwargs={"pk": partnership.pk, **kwargs}), "label": label} for key, name, kwargs, label in pages]
 
 
 # --- the list and a new partnership ---------------------------------------------------------------
@@ -231,7 +219,7 @@ def _filters(request) -> dict:
     get = request.GET
     kind = get.get("kind") or ""
     return {"kind": kind if kind in PartnershipKind.values else "", "area": (get.get("area") or "").strip()[:12],
-            "year": _int(get.get("year"))}
+            "year": int_or_none(get.get("year"))}
 
 
 def _filtered(user, f: dict):
@@ -242,9 +230,9 @@ def _filtered(user, f: dict):
         area = Area.objects.filter(code=pad(f["area"])).first() if f["area"].isdigit() else None
         if area is None:
             return qs.none()
-        qs = qs.filter(Q(east_area__code__startswith=area.prefix) | Q(west_area__code__startswith=area.prefix))
+        qs = qs.with_side_in(area.prefix)
     if f["year"]:
-        qs = qs.filter(start_date__lte=dt.date(f["year"], 12, 31)).filter(Q(end_date__isnull=True) | Q(end_date__gte=dt.date(f["year"], 1, 1)))
+        qs = qs.active_in(f["year"])
     return qs.order_by("kind", "name", "id")
 
 

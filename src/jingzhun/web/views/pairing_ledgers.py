@@ -40,7 +40,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from jingzhun.areas.models import Area
-from jingzhun.core.scoping import CHANGE, VIEW, in_scope
+from jingzhun.core.scoping import VIEW, in_scope
 from jingzhun.pairing import ledger_import, ledgers
 from jingzhun.pairing import projects as project_services
 from jingzhun.pairing import services as pairing_services
@@ -61,6 +61,7 @@ from jingzhun.registry.identity import mask
 from jingzhun.registry.models import Household, Person
 
 from .common import login_required, render_page
+from .pairing import ledger_links, may_change, partnership_for
 
 PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -68,20 +69,6 @@ IMPORT_EXTENSIONS = (".csv", ".xlsx")
 
 
 # --- reads and shared helpers ----------------------------------------------------------------------
-
-
-def partnership_for(user, pk: int) -> Partnership:
-    """The partnership if the user sees either side, else 404."""
-    qs = Partnership.objects.visible_to(user, VIEW).select_related("east_area", "west_area", "parent")
-    try:
-        return qs.get(pk=pk)
-    except Partnership.DoesNotExist:
-        raise Http404 from None
-
-
-def can_change(user, partnership: Partnership) -> bool:
-    """Whether the user may write on either side (the services decide each write; this only hides the forms)."""
-    return any(in_scope(user, code, CHANGE) for code in partnership.area_codes())
 
 
 def partnership_url(partnership: Partnership) -> str:
@@ -93,20 +80,13 @@ def partnership_url(partnership: Partnership) -> str:
 
 
 def _tabs(partnership: Partnership, current: str) -> list[dict]:
-    """The partnership's ledger tabs: funds, projects and the six ledgers."""
-    tabs = [{"key": "funds", "label": _("Funds"), "url": reverse("web:pairing_funds", kwargs={"pk": partnership.pk})},
-            {"key": "projects", "label": _("Projects"), "url": reverse("web:pairing_projects", kwargs={"pk": partnership.pk})}]
-    for key, spec in ledgers.LEDGERS.items():
-        tabs.append({"key": key, "label": str(spec.label),
-                     "url": reverse("web:pairing_ledger", kwargs={"pk": partnership.pk, "kind": key})})
-    for tab in tabs:
-        tab["current"] = tab["key"] == current
-    return tabs
+    """The partnership's ledger tabs, the current one marked."""
+    return [{**link, "current": link["key"] == current} for link in ledger_links(partnership)]
 
 
 def _base_context(request, partnership: Partnership, current: str) -> dict:
     return {"nav": "pairing", "partnership": partnership, "partnership_url": partnership_url(partnership),
-            "tabs": _tabs(partnership, current), "can_change": can_change(request.user, partnership),
+            "tabs": _tabs(partnership, current), "can_change": may_change(request.user, partnership),
             "import_url": reverse("web:pairing_ledger_import", kwargs={"pk": partnership.pk, "kind": current})}
 
 
