@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from jingzhun.core.fields import CodeField
 from jingzhun.core.scoping import scoped_queryset
 from jingzhun.registry import choices as c
 
@@ -103,7 +104,7 @@ class StagedHousehold(models.Model):
     batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="+", db_constraint=False)  # see STAGING_NOTE
     sheet = models.CharField(max_length=31, blank=True)
     row = models.PositiveIntegerField()
-    number = models.CharField(max_length=20)
+    number = CodeField(max_length=20)
     village = models.CharField(max_length=12)
     status = _nullable(models.CharField(max_length=10, choices=c.PovertyStatus.choices))
     registered_year = models.PositiveSmallIntegerField(null=True)
@@ -140,12 +141,12 @@ class StagedPerson(models.Model):
     batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="+", db_constraint=False)  # see STAGING_NOTE
     sheet = models.CharField(max_length=31, blank=True)
     row = models.PositiveIntegerField()
-    household_number = models.CharField(max_length=20)
+    household_number = CodeField(max_length=20)
     relation = models.CharField(max_length=14, null=True)  # null: the cell had an error (reported); such a batch is never merged
     name = models.CharField(max_length=50, null=True)
     name_pinyin = models.CharField(max_length=120)
     name_initials = models.CharField(max_length=20)
-    id_number = models.CharField(max_length=18)
+    id_number = CodeField(max_length=18)
     sex = models.CharField(max_length=1)
     birth_date = models.DateField()
     ethnicity = _nullable(models.CharField(max_length=2))
@@ -169,7 +170,7 @@ class StagedIncome(models.Model):
     batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="+", db_constraint=False)  # see STAGING_NOTE
     sheet = models.CharField(max_length=31, blank=True)
     row = models.PositiveIntegerField()
-    household_number = models.CharField(max_length=20)
+    household_number = CodeField(max_length=20)
     year = models.PositiveSmallIntegerField()
     members = models.PositiveSmallIntegerField()
     wages = models.DecimalField(max_digits=14, decimal_places=2, null=True)

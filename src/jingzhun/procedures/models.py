@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from jingzhun.core.fields import CodeField
 from jingzhun.core.scoping import scoped_queryset
 from jingzhun.policy.models import ScopedYearValue
 
@@ -188,7 +189,7 @@ class MonitoringRecord(models.Model):
 class DepartmentAlert(models.Model):
     """An alert from another department's data (hospital bills, disasters, unemployment), by identity number."""
 
-    id_number = models.CharField(_("identity number"), max_length=18, db_index=True)
+    id_number = CodeField(_("identity number"), max_length=18, db_index=True)
     alert_type = models.CharField(_("alert type"), max_length=30)
     alert_date = models.DateField(_("date"))
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2, null=True, blank=True)

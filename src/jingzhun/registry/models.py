@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from jingzhun.core.fields import CodeField
 from jingzhun.core.scoping import scoped_queryset
 
 from . import choices as c
@@ -15,7 +16,7 @@ MONEY = dict(max_digits=14, decimal_places=2, default=0)
 
 
 class Household(models.Model):
-    number = models.CharField(_("household number"), max_length=20, unique=True)
+    number = CodeField(_("household number"), max_length=20, unique=True)
     area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("village"), db_index=False)
     head = models.ForeignKey("Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("head"))
     head_name = models.CharField(_("head's name"), max_length=50, blank=True)
@@ -76,7 +77,7 @@ class Person(models.Model):
     name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     name_pinyin = models.CharField(_("pinyin"), max_length=120)
     name_initials = models.CharField(_("initials"), max_length=20)
-    id_number = models.CharField(_("identity number"), max_length=18)
+    id_number = CodeField(_("identity number"), max_length=18)
     sex = models.CharField(_("sex"), max_length=1, choices=c.Sex.choices)
     birth_date = models.DateField(_("birth date"))
     ethnicity = models.CharField(_("ethnicity"), max_length=2, choices=c.ETHNICITY_CHOICES, default="01")
