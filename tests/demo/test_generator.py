@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import IntegrityError, connection, transaction
 
 from jingzhun.accounts.models import RoleAssignment
 from jingzhun.demo import names as demo_names
@@ -99,13 +100,38 @@ def test_same_seed_same_data_and_replace(demo_tree):
     assert c["persons"] != a["persons"] and c["incomes"] != a["incomes"]
 
 
+def _schema() -> set[tuple]:
+    """Every constraint and index of the database (PostgreSQL) or every index (SQLite), by name and definition."""
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute("SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                        "WHERE connamespace = 'public'::regnamespace")
+            constraints = cur.fetchall()
+            cur.execute("SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index i "
+                        "JOIN pg_class c ON c.oid = i.indrelid WHERE c.relnamespace = 'public'::regnamespace")
+            return set(constraints) | set(cur.fetchall())
+        cur.execute("SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index'")
+        return set(cur.fetchall())
+
+
 def test_batch_size_and_bulk_mode_do_not_change_the_data(demo_tree):
     demo_tree(JIANGYONG)
     generate_county(county_code=JIANGYONG, households=300, seed=5)
     a = _dump(JIANGYONG)
+    schema = _schema()
     result = generate_county(county_code=JIANGYONG, households=300, seed=5, replace=True, batch_size=37, bulk=True)
     assert result.bulk
     assert _dump(JIANGYONG) == a
+    # every key, constraint and index dropped for the load is back, other tables' foreign keys into them too
+    assert _schema() == schema
+    if connection.vendor == "postgresql":
+        assert ("procedures_case", "procedures_case_household_id_e0d27e77_fk_registry_household_id") in {s[:2] for s in schema}
+    with pytest.raises(IntegrityError):  # the primary key is enforced again
+        with transaction.atomic():
+            Household.objects.bulk_create([Household(id=Household.objects.values_list("id", flat=True).first(),
+                                                     number="X1", area_id=JIANGYONG + "100201")])
+    household = Household.objects.create(number="X2", area_id=JIANGYONG + "100201")  # the sequence moved on
+    assert household.id > max(Household.objects.exclude(pk=household.pk).values_list("id", flat=True))
 
 
 # --- identity numbers, names -----------------------------------------------------------------------------
@@ -168,6 +194,14 @@ def test_composed_pinyin_equals_name_pinyin(seed):
         full, initials = demo_names.compose_pinyin_many(chosen.tolist(), given.tolist())
         for s, g, f, i in zip(chosen.tolist(), given.tolist(), full, initials):
             assert demo_names.compose_pinyin(s, g) == (f, i) == name_pinyin(s + g), (group, s + g)
+
+
+def test_composed_pinyin_of_unusual_names():
+    """Compound surnames, a surname the segmenter joins to the given name, no given name, names over the limits."""
+    surnames = ["欧阳", "王", "", "张", "李", "王", "单", "曾"]
+    givens = ["娜娜", "", "小明", "三" * 130, "长江", "娜娜", "于", "国藩"]
+    full, initials = demo_names.compose_pinyin_many(surnames, givens)
+    assert [(f, i) for f, i in zip(full, initials)] == [name_pinyin(s + g) for s, g in zip(surnames, givens)]
 
 
 # --- households, members, incomes --------------------------------------------------------------------------

@@ -71,8 +71,8 @@ def test_binary_rows_decode_to_the_values():
         (w.const(7), "smallint", "int2"),
     ]
     cells = [w._encode_col(col, *w._pg_kind(db_type), n) for col, db_type, _ in cols]
-    order = sorted(range(len(cells)), key=lambda i: cells[i].parts is not None)  # fixed first, as Writer.prepare
-    rows = _decode(w.encode_pg_binary([cells[i] for i in order], n), [cols[i][2] for i in order])
+    order = sorted(range(len(cells)), key=lambda i: not cells[i].fixed)  # fixed first, as Writer.prepare
+    rows = _decode(b"".join(w.encode_pg_binary([cells[i] for i in order], n)), [cols[i][2] for i in order])
     back = [tuple(row[order.index(i)] for i in range(len(cols))) for row in rows]
     at = dt.datetime(2014, 5, 1, 1, 30, tzinfo=dt.UTC)
     assert back[0] == (1, 2014, Decimal("1234.56"), Decimal("85.5"), True, dt.date(1999, 12, 31), at, "王建国", "head", "06",

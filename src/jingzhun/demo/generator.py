@@ -15,7 +15,7 @@ numpy, see :mod:`jingzhun.demo.writer`), SQLite ``executemany``.  Primary keys a
 is inserted, so heads, members and memberships are linked in memory: in normal mode they are reserved per
 batch from the table's sequence (PostgreSQL) or above ``max(id)`` inside the write transaction (SQLite), one
 transaction per batch; in bulk mode (large loads, see :func:`generate_county`) the whole load is one
-transaction with the tables locked, their secondary indexes and foreign keys dropped and rebuilt at the end,
+transaction with the tables locked, their keys, secondary indexes and foreign keys dropped and rebuilt at the end,
 ids counted on from ``max(id)`` and the sequences moved past them, and batches sent to PostgreSQL by a
 background thread while the next block is simulated.
 
@@ -331,6 +331,7 @@ class _Sender:
     def __init__(self, writer: Writer, threaded: bool):
         self.writer = writer
         self.error: BaseException | None = None
+        self.busy: dict[str, float] = {}  # seconds the database spent on each table's COPY (threaded mode)
         self.thread = None
         if threaded:
             writer.connection.ensure_connection()
@@ -347,7 +348,10 @@ class _Sender:
             if self.error is None:
                 try:
                     for statement, payload in item:
+                        started = time.perf_counter()
                         self.writer.send(statement, payload, self.raw)
+                        table = statement.split()[1].strip('"')  # COPY "table" (...) FROM STDIN
+                        self.busy[table] = self.busy.get(table, 0.0) + time.perf_counter() - started
                 except BaseException as exc:  # noqa: BLE001 - handed to the main thread
                     self.error = exc
 
@@ -582,10 +586,12 @@ def generate_county(
             finally:
                 with clock("send"):
                     sender.close()
+                for table, seconds in sender.busy.items():  # overlapped with simulate/encode: not in the total
+                    result.timings[f"copy {table}"] = seconds
             with clock("indexes"):
-                for model in _OWN:
-                    writer.sync_sequence(model)
                 rebuild.restore()
+                for model in _OWN:  # MAX(id) by the primary keys, rebuilt just now
+                    writer.sync_sequence(model)
     else:
         prepare()
         run(_Ids(writer, local=False), _Sender(writer, threaded=False), per_chunk_transaction=True)

@@ -30,6 +30,7 @@ Pinyin
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from pypinyin import lazy_pinyin
 from pypinyin.constants import RE_HANS
 from pypinyin.seg.mmseg import p_set as _prefixes
@@ -285,23 +286,29 @@ def compose_pinyin(surname: str, given: str) -> tuple[str, str]:
     return name_pinyin_fast(surname + given)
 
 
-def compose_pinyin_many(surnames: list[str], givens: list[str]) -> tuple[list[str], list[str]]:
-    """:func:`compose_pinyin` for many names: (full pinyin list, initials list)."""
-    s_parts = {s: _part(_SURNAME_CACHE, s, True) for s in set(surnames)}
-    g_parts = {g: _part(_GIVEN_CACHE, g, False) + (g[:1],) for g in set(givens)}
+def _lengths(values) -> np.ndarray:
+    return np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+
+
+def compose_pinyin_many(surnames, givens) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`compose_pinyin` for many names: (full pinyin, initials) as object arrays.
+
+    Set-based: each distinct surname, given name and surname + first given character is read once and the
+    rows are joined from the parts by code; only the names the segmenter reads across the surname boundary
+    (about 1 %) or that pass the length limits are read whole."""
+    s_codes, s_uniq = pd.factorize(np.asarray(surnames, dtype=object), sort=False)
+    g_codes, g_uniq = pd.factorize(np.asarray(givens, dtype=object), sort=False)
+    s_full, s_init = (np.array([_part(_SURNAME_CACHE, v, True)[k] for v in s_uniq], dtype=object) for k in (0, 1))
+    g_full, g_init = (np.array([_part(_GIVEN_CACHE, v, False)[k] for v in g_uniq], dtype=object) for k in (0, 1))
+    first = np.array([g[:1] for g in g_uniq], dtype=object)
     prefixes = getattr(_prefixes, "_set", _prefixes)  # the plain set behind pypinyin's PrefixSet, when present
-    full: list[str] = []
-    initials: list[str] = []
-    add_full, add_initials = full.append, initials.append
-    for s, g in zip(surnames, givens):
-        gf, gi, first = g_parts[g]
-        if len(s) == 1 and first and s + first not in prefixes:
-            sf, si = s_parts[s]
-            f, i = sf + gf, si + gi
-            if len(f) > 120 or len(i) > 20:
-                f, i = f[:120], i[:20]
-        else:
-            f, i = name_pinyin_fast(s + g)
-        add_full(f)
-        add_initials(i)
+    pair_codes, pairs = pd.factorize(np.asarray(s_uniq, dtype=object)[s_codes] + first[g_codes], sort=False)
+    joined = np.fromiter(map(prefixes.__contains__, pairs), dtype=bool, count=len(pairs))[pair_codes]
+    whole = ((_lengths(s_uniq)[s_codes] != 1) | (_lengths(first)[g_codes] != 1) | joined
+             | (_lengths(s_full)[s_codes] + _lengths(g_full)[g_codes] > 120)
+             | (_lengths(s_init)[s_codes] + _lengths(g_init)[g_codes] > 20))
+    full = s_full[s_codes] + g_full[g_codes]
+    initials = s_init[s_codes] + g_init[g_codes]
+    for row in np.flatnonzero(whole).tolist():
+        full[row], initials[row] = compose_pinyin(s_uniq[s_codes[row]], g_uniq[g_codes[row]])
     return full, initials

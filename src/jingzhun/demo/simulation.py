@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from django.db import models
 
 from jingzhun.areas.models import Area, Designation, Level
@@ -49,6 +50,11 @@ class CountyNotEmpty(GenerateError):
 
 def _rng(*keys: int) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence([int(k) for k in keys])))
+
+
+def _among(values: np.ndarray, allowed) -> np.ndarray:
+    """``np.isin`` for arrays of strings by hashing (``np.isin`` sorts object arrays: several times slower)."""
+    return pd.Series(values, copy=False).isin(list(allowed)).to_numpy(copy=True)
 
 
 def _choice_rows(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:
@@ -445,7 +451,7 @@ def _simulate(county: _County, villages: list[_Village], block: int, alloc: _IdA
     blood = (slot == cal.C) | (slot == cal.CA) | (slot == cal.G)
     surname = np.where(is_head | (slot == cal.P) | (slot == cal.B), head_sur[hh_idx],
                        np.where(blood, line_sur[hh_idx], own_sur))
-    mei = np.isin(groups[eth], list(cal.MEI_GROUPS))
+    mei = _among(groups[eth], list(cal.MEI_GROUPS))
     given = county.given_plain.draw(rng, male, by)
     if mei.any():
         given[mei] = county.given_mei.draw(rng, male[mei], by[mei])
@@ -489,18 +495,18 @@ def _simulate(county: _County, villages: list[_Village], block: int, alloc: _IdA
     young = (age >= 19) & (age <= 22)
     student[young & (u < 0.15)] = "college"
     education[young & (u < 0.15)] = "senior"
-    in_school = ~np.isin(student, ["none", "dropped_out"])
+    in_school = ~_among(student, ["none", "dropped_out"])
 
     u = rng.random(np_)
     working_age = (age >= 16) & (age <= 64) & ~in_school
     labour = np.full(np_, "none", dtype=object)
     lost = working_age & (((health == "disabled") & (u < 0.7)) | ((health == "serious") & (u < 0.6))
                           | ((health == "chronic") & (u < 0.15)))
-    skilled_p = np.where(np.isin(education, ["senior", "vocational", "college"]), 0.30, 0.08)
+    skilled_p = np.where(_among(education, ["senior", "vocational", "college"]), 0.30, 0.08)
     labour[working_age] = np.where(rng.random(np_) < skilled_p, "skilled", "normal")[working_age]
     labour[lost] = "lost"
     labour[(age >= 65) & (age <= 75) & (health == "healthy") & (u < 0.35)] = "normal"
-    able = np.isin(labour, ["normal", "skilled"])
+    able = _among(labour, ["normal", "skilled"])
 
     work = np.full(np_, "", dtype=object)
     work[(age >= 16) & ~in_school] = "none"
@@ -509,7 +515,7 @@ def _simulate(county: _County, villages: list[_Village], block: int, alloc: _IdA
     w = _choice_rows(rng, np.array([p for _, p in cal.WORK_BY_AGE])[wband])
     work[able] = np.array(cal.WORK_STATUSES, dtype=object)[w][able]
     months = np.zeros(np_, dtype=np.int64)
-    far = able & np.isin(work, ["away_out", "away_province"])
+    far = able & _among(work, ["away_out", "away_province"])
     near = able & (work == "away_county")
     months[far] = 12 - np.minimum(rng.geometric(0.45, np_) - 1, 6)[far]
     months[near] = rng.integers(3, 11, np_)[near]
@@ -519,7 +525,7 @@ def _simulate(county: _County, villages: list[_Village], block: int, alloc: _IdA
         return np.bincount(hh_idx, weights=np.asarray(mask, dtype=float), minlength=n)
 
     base_member = ~joined_by_birth
-    n_dep = per_hh(base_member & ((age < 16) | (age >= 65) | np.isin(labour, ["lost", "none"])))
+    n_dep = per_hh(base_member & ((age < 16) | (age >= 65) | _among(labour, ["lost", "none"])))
     n_ill = per_hh(health == "serious") * 1.5 + per_hh(health == "chronic") * 0.8
     n_dis = per_hh(health == "disabled")
     n_able = per_hh(able & (age <= 64))
@@ -527,7 +533,7 @@ def _simulate(county: _County, villages: list[_Village], block: int, alloc: _IdA
     head_age = age[head_of]
     head_none = education[head_of] == "none"
     alone_old = (base_size == 1) & (head_age >= 60)
-    n_students = per_hh(np.isin(student, ["senior", "vocational", "college"]))
+    n_students = per_hh(_among(student, ["senior", "vocational", "college"]))
     score = (1.4 * n_dep / base_size + 0.9 * np.minimum(n_ill, 2) + 0.9 * np.minimum(n_dis, 2)
              + 1.0 * (n_able == 0) - 0.35 * n_away + 0.4 * head_none + 0.8 * alone_old
              + 0.3 * np.minimum(n_students, 2) - 0.1 * (base_size - 3) + rng.normal(0, 0.9, n))
@@ -548,7 +554,7 @@ def _simulate(county: _County, villages: list[_Village], block: int, alloc: _IdA
     ident = np.where(std_u < 0.94, "national", np.where(std_u < 0.99, "provincial", "municipal")).astype(object)
     ident[~registered] = "national"
     main, sec1, sec2, forced = _causes(rng, registered, n_ill, n_dis, n_students, n_able)
-    ill_now = per_hh(np.isin(health, ["chronic", "serious"]))
+    ill_now = per_hh(_among(health, ["chronic", "serious"]))
     who = _oldest_member(hh_idx, age, forced["illness"] & (ill_now == 0), n)
     health[who] = np.where(rng.random(len(who)) < 0.7, "chronic", "serious")
     who = _oldest_member(hh_idx, age, forced["disability"] & (n_dis == 0), n)
@@ -589,9 +595,9 @@ def _simulate(county: _County, villages: list[_Village], block: int, alloc: _IdA
     wp = np.where(registered[:, None], _interp(*cal.WATER_POOR, Y)[None, :], _interp(*cal.WATER_OTHER, Y)[None, :])
     water = np.array(cal.WATER_SOURCES, dtype=object)[_choice_rows(rng, wp)]
     final = status[:, -1]
-    water[(final == EXITED) & np.isin(water, ["carried", "unprotected"])] = "piped"
+    water[(final == EXITED) & _among(water, ["carried", "unprotected"])] = "piped"
     water[housing["relocated"]] = "piped"
-    water_safe = np.isin(water, ["piped", "well", "cistern"]) | (final == EXITED)
+    water_safe = _among(water, ["piped", "well", "cistern"]) | (final == EXITED)
     fp = _interp(*county.fuel_mix, Y)
     fuel_p = np.tile(fp, (n, 1))
     fuel_p[registered] = 0.7 * fp + 0.3 * np.eye(len(fp))[0]
@@ -604,7 +610,7 @@ def _simulate(county: _County, villages: list[_Village], block: int, alloc: _IdA
     # Two no worries: food and clothing insecurity only among households still poor at the end, rarer as
     # the campaign goes on (a stream of its own, so the draws above do not move).
     worry = _rng(county.seed, int(county.code6), 2, block, int(villages[0].code))
-    still_poor = np.isin(final, [POOR, RETURNED])
+    still_poor = _among(final, [POOR, RETURNED])
     p_worry = 0.25 * (1.0 - t) + 0.02
     food_secure = ~(still_poor & (worry.random(n) < p_worry))
     clothing_secure = ~(still_poor & (worry.random(n) < 0.6 * p_worry))
@@ -634,7 +640,7 @@ def _simulate(county: _County, villages: list[_Village], block: int, alloc: _IdA
         p_old = np.where(by + 16 <= s, 0.75, np.where(by <= s, 0.40, 0.0))
         code_idx = (rng.random(np_) < p_old).astype(np.int64)
     id_numbers, birth = alloc.assign(code_idx, birth, male)
-    pinyin_full, pinyin_initials = compose_pinyin_many(surname.tolist(), given.tolist())
+    pinyin_full, pinyin_initials = compose_pinyin_many(surname, given)
 
     # ---- dates ---------------------------------------------------------------------------------------------
     survey = np.array([v.survey_date for v in villages], dtype="datetime64[D]")
@@ -964,7 +970,7 @@ def _incomes(rng, county, n, pers, hh_idx, by, pension, far, near, months, able,
     net = gross - comp["production_costs"]
     per_capita = _round_half_up_div(net, members)
 
-    keep = np.isin(years_all, county.years)
+    keep = _among(years_all, county.years)
     hh = np.repeat(np.arange(n), keep.sum())
     out = {"hh": hh, "year": np.tile(years_all[keep], n), "members": members[:, keep].ravel()}
     for k in (*COMPONENTS, "production_costs"):
