@@ -35,8 +35,10 @@ worker: install
 	$(BIN)/jingzhun worker
 
 # Browser tests run when Debian's chromium is present; with CI=true a missing chromium fails them.
+# A suite over 20 minutes is hung (it takes 3 to 5): stopped with a message rather than left to CI's own limit.
 test: install
-	$(BIN)/python -m pytest -n 2 --dist loadfile -q
+	timeout --kill-after=30 1200 $(BIN)/python -m pytest -n 2 --dist loadfile -q \
+	  || { rc=$$?; [ $$rc -lt 124 ] || echo "FATAL: the test suite ran over 20 minutes and was stopped" >&2; exit $$rc; }
 
 lint: install
 	$(BIN)/ruff check src tests bench

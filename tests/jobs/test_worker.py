@@ -1,5 +1,6 @@
 """A real task worker (django-tasks-db) runs a job that a user watches."""
 
+import signal
 from decimal import Decimal
 
 import pytest
@@ -21,7 +22,12 @@ def test_recompute_job_runs_in_the_worker(household, areas, users):
     job = job_start(actor=users["county"], kind="incomes_recompute", area=areas["522633000000"], params={"year": 2020},
                     task=incomes_recompute_task)
     assert job.status == JobStatus.QUEUED and job.task_result_id
-    call_command("worker", batch=True, interval=0.1)
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
+    try:
+        call_command("worker", batch=True, interval=0.1)
+    finally:  # the worker installs its own handlers for the whole process; this test process keeps its own
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
     job.refresh_from_db()
     assert job.status == JobStatus.SUCCEEDED, job.errors
     assert (job.progress, job.total, job.result) == (1, 1, {"changed": 1})
