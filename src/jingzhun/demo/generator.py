@@ -325,26 +325,38 @@ def _prepare_chunk(writer: Writer, ids: _Ids, parts: list[dict]) -> tuple[list[t
 
 
 class _Sender:
-    """Sends prepared statements in a background thread (bulk mode: one transaction, PostgreSQL), so that
-    the database parses and stores one chunk while the next is generated; errors are re-raised."""
+    """Bulk mode on PostgreSQL: a pipeline of two threads beside the simulation, so that the database stores one
+    chunk while the next chunk's rows are assembled and the one after it simulated.  The assembler turns each
+    prepared payload into its buffers (numpy copies that mostly release the GIL); the copier sends them (waiting
+    on the database).  Queues of one chunk bound the memory; the first error is re-raised in the caller."""
 
     def __init__(self, writer: Writer, threaded: bool):
         self.writer = writer
         self.error: BaseException | None = None
         self.busy: dict[str, float] = {}  # seconds the database spent on each table's COPY (threaded mode)
-        self.thread = None
+        self.threads: list[threading.Thread] = []
         if threaded:
             writer.connection.ensure_connection()
             self.raw = writer.connection.connection
-            self.queue: queue.Queue = queue.Queue(maxsize=1)
-            self.thread = threading.Thread(target=self._run, name="demo-generate-writer", daemon=True)
-            self.thread.start()
+            self.inbox: queue.Queue = queue.Queue(maxsize=1)
+            self.ready: queue.Queue = queue.Queue(maxsize=1)
+            self.threads = [threading.Thread(target=self._assemble, name="demo-generate-assembler", daemon=True),
+                            threading.Thread(target=self._copy, name="demo-generate-copier", daemon=True)]
+            for thread in self.threads:
+                thread.start()
 
-    def _run(self):
-        while True:
-            item = self.queue.get()
-            if item is None:
-                return
+    def _assemble(self):
+        while (item := self.inbox.get()) is not None:
+            if self.error is None:
+                try:
+                    item = [(statement, payload() if callable(payload) else payload) for statement, payload in item]
+                except BaseException as exc:  # noqa: BLE001 - handed to the main thread
+                    self.error = exc
+            self.ready.put(item)
+        self.ready.put(None)
+
+    def _copy(self):
+        while (item := self.ready.get()) is not None:
             if self.error is None:
                 try:
                     for statement, payload in item:
@@ -356,19 +368,20 @@ class _Sender:
                     self.error = exc
 
     def send(self, statements) -> None:
-        if self.thread is None:
+        if not self.threads:
             for statement, payload in statements:
                 self.writer.send(statement, payload)
             return
         if self.error is not None:
             raise self.error
-        self.queue.put(statements)
+        self.inbox.put(statements)
 
     def close(self) -> None:
-        if self.thread is not None:
-            self.queue.put(None)
-            self.thread.join()
-            self.thread = None
+        if self.threads:
+            self.inbox.put(None)
+            for thread in self.threads:
+                thread.join()
+            self.threads = []
         if self.error is not None:
             raise self.error
 

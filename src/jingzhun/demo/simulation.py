@@ -53,8 +53,14 @@ def _rng(*keys: int) -> np.random.Generator:
 
 
 def _among(values: np.ndarray, allowed) -> np.ndarray:
-    """``np.isin`` for arrays of strings by hashing (``np.isin`` sorts object arrays: several times slower)."""
-    return pd.Series(values, copy=False).isin(list(allowed)).to_numpy(copy=True)
+    """``np.isin`` for arrays of strings by hashing (``np.isin`` sorts object arrays: several times slower).
+
+    The Series keeps the object dtype: inferring pandas' string dtype would copy every value into Arrow first
+    (2.7 times slower)."""
+    values = np.asarray(values)
+    if values.dtype != object:
+        return np.isin(values, list(allowed))
+    return pd.Series(values, dtype=object, copy=False).isin(list(allowed)).to_numpy(copy=True)
 
 
 def _choice_rows(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:

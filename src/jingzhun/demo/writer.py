@@ -27,6 +27,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -403,8 +404,10 @@ class Writer:
                 # fixed-width columns first, grouped by type (one structured sub-array per type)
                 cells.sort(key=lambda fc: (not fc[1].fixed, str(fc[1].dtype) if fc[1].fixed else ""))
                 names = ", ".join(self.connection.ops.quote_name(c) for c, _ in cells)
+                # the rows are assembled when the payload is called (numpy copies, mostly without the GIL:
+                # the generator does it in a thread of its own, beside the next chunk's simulation)
                 return (f"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)",
-                        encode_pg_binary([cell for _, cell in cells], n))
+                        partial(encode_pg_binary, [cell for _, cell in cells], n))
             except _Unsupported:
                 pass
             names = ", ".join(self.connection.ops.quote_name(f.column) for f, _ in columns)
@@ -416,6 +419,8 @@ class Writer:
 
     def send(self, statement: str, payload, connection=None) -> None:
         """Run a prepared statement; `connection` is the raw DB-API connection (default: this writer's)."""
+        if callable(payload):
+            payload = payload()
         if connection is None:
             self.connection.ensure_connection()
             connection = self.connection.connection
