@@ -1,9 +1,12 @@
 """The register of poor households (建档立卡): households, persons, memberships, incomes."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -108,11 +111,17 @@ class Person(models.Model):
             models.Index(fields=["name"], name="person_name_prefix", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["name_pinyin"], name="person_pinyin_prefix", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["name_initials"], name="person_initials_prefix", opclasses=["varchar_pattern_ops"]),
-            models.Index(fields=["id_number"], name="person_id_number"),
             models.Index(fields=["area"], name="person_area_prefix", opclasses=["varchar_pattern_ops"]),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["id_number"], condition=Q(death_date__isnull=True), name="uniq_living_id_number"),
+            # One index for the rule and for lookups by number (=, IN, and LIKE 'x%' in the C collation): the
+            # living share the key (number, 0001-01-01), so a number belongs to one living person; a dead
+            # person's key carries the date of death (the same death is not recorded twice).  It replaces a
+            # partial unique index on the living plus a full index on the number: one index less to maintain
+            # on the largest table (and to build after a bulk load: 0.8 s of 1.6 s at 1 million persons).
+            models.UniqueConstraint(F("id_number"), Coalesce("death_date", Value(dt.date(1, 1, 1))),
+                                    name="uniq_id_number_living_or_death_date",
+                                    violation_error_message=_("This identity number is already registered.")),
             models.CheckConstraint(condition=Q(months_away__lte=12), name="person_months_away_le_12"),
         ]
 
