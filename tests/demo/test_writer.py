@@ -69,6 +69,8 @@ def test_binary_rows_decode_to_the_values():
         (w.const(None), "date", "date"),
         (w.const(""), "varchar(14)", "text"),
         (w.const(7), "smallint", "int2"),
+        (w.text(np.array([b"522633199001011234", b"52263319900101123X"] * 2, dtype="S18")), "varchar(18)", "text"),
+        (w.text(np.array([b"abc", b"", b"x", b"abcd"], dtype="S4")), "varchar(4)", "text"),  # bytes of several widths
     ]
     cells = [w._encode_col(col, *w._pg_kind(db_type), n) for col, db_type, _ in cols]
     order = sorted(range(len(cells)), key=lambda i: not cells[i].fixed)  # fixed first, as Writer.prepare
@@ -76,7 +78,8 @@ def test_binary_rows_decode_to_the_values():
     back = [tuple(row[order.index(i)] for i in range(len(cols))) for row in rows]
     at = dt.datetime(2014, 5, 1, 1, 30, tzinfo=dt.UTC)
     assert back[0] == (1, 2014, Decimal("1234.56"), Decimal("85.5"), True, dt.date(1999, 12, 31), at, "王建国", "head", "06",
-                       "522633100201", None, "", 7)
+                       "522633100201", None, "", 7, "522633199001011234", "abc")
+    assert back[1][14:] == ("52263319900101123X", "") and back[3][15] == "abcd"
     assert back[1][:4] == (2, None, Decimal("-0.05"), Decimal("1.5")) and back[1][7] == ""
     assert back[3][0] == 2**40 and back[3][2] == Decimal("999999999.99") and back[3][5] == dt.date(1880, 1, 1)
 
@@ -90,3 +93,4 @@ def test_sqlite_values_are_what_django_binds(db):
     assert writer._sqlite_values(w.timestamps(np.array(["2014-06-30"], dtype="datetime64[D]"), 5400), 1) == ["2014-06-30 01:30:00"]
     assert writer._sqlite_values(w.ints(np.array([3, 4]), np.array([True, False])), 2) == [3, None]
     assert list(writer._sqlite_values(w.const(True), 2)) == [1, 1]
+    assert writer._sqlite_values(w.text(np.array([b"52263319900101123X", b""], dtype="S18")), 2) == ["52263319900101123X", ""]

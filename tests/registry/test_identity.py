@@ -593,6 +593,8 @@ def test_make_resident_ids_equals_make_resident_id_one_by_one():
     ids = make_resident_ids(codes, index, days, seq, male)
     assert ids == [make_resident_id(codes[i], d, s, "M" if m else "F") for i, d, s, m in zip(index, days.tolist(), seq.tolist(), male, strict=True)]
     assert all(parse_resident_id(x).number == x for x in ids[:200])
+    as_bytes = make_resident_ids(codes, index, days, seq, male, as_bytes=True)
+    assert as_bytes.dtype == np.dtype("S18") and [b.decode() for b in as_bytes.tolist()] == ids
     with pytest.raises(ValueError):
         make_resident_ids(codes, [0], np.array(["1879-12-31"], dtype="datetime64[D]"), [1], [True])
     with pytest.raises(ValueError):

@@ -135,8 +135,9 @@ class _IdAllocator:
     def _seq(n: np.ndarray, base: np.ndarray) -> np.ndarray:
         return (n * 37 + (base * 2654435761) % 100) % 100
 
-    def assign(self, code_idx: np.ndarray, birth: np.ndarray, male: np.ndarray) -> tuple[list[str], np.ndarray]:
-        """Identity numbers for the persons, and their birth dates (moved a day on in the rare full slot)."""
+    def assign(self, code_idx: np.ndarray, birth: np.ndarray, male: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Identity numbers for the persons (an ``S18`` array of ASCII bytes, written as they are), and their
+        birth dates (moved a day on in the rare full slot)."""
         day = (birth - EPOCH).astype(np.int64)
         sex = male.astype(np.int64)
         seq = np.zeros(len(day), dtype=np.int64)
@@ -170,7 +171,7 @@ class _IdAllocator:
                         seq[i] = s
                         break
         dates = (EPOCH + day).astype("datetime64[D]")
-        return make_resident_ids(self.codes, code_idx, dates, seq, male), dates
+        return make_resident_ids(self.codes, code_idx, dates, seq, male, as_bytes=True), dates
 
 
 # ==========================================================================================================

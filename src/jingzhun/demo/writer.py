@@ -84,7 +84,7 @@ def decimal(units, scale: int, mask=None) -> Col:
 
 
 def text(values: Sequence[str]) -> Col:
-    """Free text, mostly distinct values."""
+    """Free text, mostly distinct values: str, or a NumPy bytes array (``S``) of ASCII text."""
     return Col("text", values)
 
 
@@ -103,6 +103,13 @@ def const(value) -> Col:
 
 _INT_TYPES = {"bigint": ">i8", "integer": ">i4", "smallint": ">i2"}
 _NUMERIC = re.compile(r"numeric\((\d+),\s*(\d+)\)")
+
+
+def _strings(values) -> list:
+    """Text values as a list of str (a NumPy bytes array holds ASCII)."""
+    if isinstance(values, np.ndarray):
+        return values.astype("U").tolist() if values.dtype.kind == "S" else values.tolist()
+    return values
 
 
 class _EncodeCache(dict):
@@ -227,6 +234,11 @@ def _encode_col(col: Col, kind: str, arg, n: int) -> _Cell:
             raise _Unsupported(f"{col.kind} into text")
         if col.kind == "cat":
             return _categories(col.data)
+        if isinstance(col.data, np.ndarray) and col.data.dtype.kind == "S":  # ASCII bytes: the cells as they are
+            lengths = np.strings.str_len(col.data).astype(np.int32)  # S drops trailing NULs: text has none
+            if len(lengths) and lengths.min() == col.data.dtype.itemsize:
+                return _Cell(col.data.dtype, col.data)
+            return _padded(col.data.tolist())
         values = col.data.tolist() if isinstance(col.data, np.ndarray) else list(col.data)
         return _padded(list(map(str.encode, values)))
     if col.kind != kind:
@@ -467,7 +479,7 @@ class Writer:
         elif k == "decimal":
             out = (col.data / 10**col.scale).tolist()
         elif k in ("text", "cat"):
-            return col.data.tolist() if isinstance(col.data, np.ndarray) else col.data
+            return _strings(col.data)
         else:
             raise ValueError(k)
         if col.mask is not None:
@@ -512,8 +524,7 @@ class Writer:
             if col.scale:
                 out = out + "." + np.char.zfill(frac.astype(str), col.scale).astype(object)
         elif k in ("text", "cat"):
-            values = col.data.tolist() if isinstance(col.data, np.ndarray) else col.data
-            return [v.translate(_PG_ESCAPE) for v in values]
+            return [v.translate(_PG_ESCAPE) for v in _strings(col.data)]
         else:
             raise ValueError(k)
         if col.mask is not None:

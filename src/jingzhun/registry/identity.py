@@ -446,11 +446,12 @@ def make_resident_id(
     )
 
 
-def make_resident_ids(area_codes: list[str], code_index, birth_dates, sequences, male) -> list[str]:
+def make_resident_ids(area_codes: list[str], code_index, birth_dates, sequences, male, as_bytes: bool = False):
     """:func:`make_resident_id` for many persons at once (vectorised with NumPy; the same numbers).
 
     ``code_index`` indexes ``area_codes``; ``birth_dates`` are ``datetime64[D]``; ``sequences`` 0-99; ``male``
-    booleans.  The same checks as :func:`make_resident_id`, raising ``ValueError``.
+    booleans.  The same checks as :func:`make_resident_id`, raising ``ValueError``.  Returns a list of str,
+    or with ``as_bytes`` a NumPy ``S18`` array of the ASCII numbers (no Python object per number).
     """
     import numpy as np
 
@@ -476,7 +477,8 @@ def make_resident_ids(area_codes: list[str], code_index, birth_dates, sequences,
     out[:, :6] = area_digits[code_index]
     out[:, 6:17] = digits + ord("0")
     out[:, 17] = np.frombuffer(_CHECK_CHARS.encode(), dtype=np.uint8)[total % 11]
-    return out.view("S18").ravel().astype("U18").tolist()
+    numbers = out.view("S18").ravel()
+    return numbers if as_bytes else numbers.astype("U18").tolist()
 
 
 # --------------------------------------------------------------------------
