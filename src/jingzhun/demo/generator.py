@@ -391,6 +391,11 @@ class _Sender:
 # ==========================================================================================================
 
 _OWN = (Household, Person, Membership, IncomeRecord, StatusChange)
+#: Bulk loads on PostgreSQL keep the indexes of the tables with a row per household or fewer and maintain them
+#: row by row: their keys arrive mostly in order, the cost lands in the COPY phase, where the backend waits on
+#: Python anyway, and the rebuild (Python idle) is 1.2 s shorter; 1M persons: 18.9 s against 19.3 s (medians
+#: of three interleaved runs).  Their foreign keys are still dropped and validated once at the end.
+KEEP_INDEXES = (Household, StatusChange)
 
 
 def delete_county_data(county_code: str, *, using: str = "default") -> int:
@@ -590,7 +595,7 @@ def generate_county(
 
     if result.bulk:
         with transaction.atomic(using=using):
-            rebuild = IndexRebuild(_OWN, using)
+            rebuild = IndexRebuild(_OWN, using, keep=KEEP_INDEXES)
             rebuild.drop()  # before deleting too: no per-row foreign-key checks
             prepare()
             sender = _Sender(writer, threaded=writer.pg)  # SQLite binds rows under the GIL: no gain

@@ -548,11 +548,14 @@ class IndexRebuild:
     index insertion is its own WAL record, so COPY of the 2 million income records takes 10.0 s with the
     key in place and 5.7 s without it, and building the key afterwards 1.3 s.  Foreign keys are dropped as
     well: their deferred per-row checks cost far more than one set-based validation when they are added back.
+    The tables of `keep` (PostgreSQL) lose only their foreign keys: their keys and indexes are maintained, which
+    costs the backend more in all, but in the COPY phase, where it waits on Python (`generator.KEEP_INDEXES`).
     """
 
-    def __init__(self, models: Sequence[type[Model]], using: str = "default"):
+    def __init__(self, models: Sequence[type[Model]], using: str = "default", keep: Sequence[type[Model]] = ()):
         self.connection = connections[using]
         self.tables = [m._meta.db_table for m in models]
+        self.kept = [m._meta.db_table for m in keep]  # PostgreSQL: only foreign keys dropped (indexes maintained)
         self.indexes: list[str] = []  # CREATE INDEX statements
         self.constraints: list[tuple[str, str, str]] = []  # (table, name, definition)
 
@@ -566,18 +569,20 @@ class IndexRebuild:
                 cur.execute("SET CONSTRAINTS ALL DEFERRED")
                 cur.execute("LOCK TABLE " + ", ".join(q(t) for t in self.tables) + " IN SHARE ROW EXCLUSIVE MODE")
                 # foreign keys (theirs and other tables' into them), then unique constraints, then primary keys
+                rebuilt = [t for t in self.tables if t not in self.kept]
                 cur.execute(
                     "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
                     "WHERE (c.conrelid = ANY(%s::regclass[]) AND c.contype IN ('p', 'u', 'f')) "
+                    "OR (c.conrelid = ANY(%s::regclass[]) AND c.contype = 'f') "
                     "OR (c.confrelid = ANY(%s::regclass[]) AND c.contype = 'f') "
                     "ORDER BY CASE c.contype WHEN 'f' THEN 0 WHEN 'u' THEN 1 ELSE 2 END, 1, c.conname",
-                    [self.tables, self.tables])
+                    [rebuilt, self.tables, self.tables])
                 self.constraints = cur.fetchall()
                 cur.execute(
                     "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
                     "WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary AND NOT EXISTS "
                     "(SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.contype IN ('p', 'u', 'x')) "
-                    "ORDER BY 1", [self.tables])
+                    "ORDER BY 1", [rebuilt])
                 rows = cur.fetchall()
                 self.indexes = [d for _, d in rows]
                 for table, name, _ in self.constraints:
