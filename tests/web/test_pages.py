@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -159,6 +160,24 @@ def test_audit_trail_lists_household_person_and_income_events_masked(login, user
     for text in ("户登记建档", "新增成员", "录入收入", "滚小红"):
         assert text in html, text
     assert child.id_number not in html and child.masked_id in html
+
+
+def test_audit_trail_lists_case_and_measure_events_with_labels(login, users, household):
+    from jingzhun.procedures.evidence import measure_add
+    from jingzhun.procedures.services import case_act, case_open
+
+    case = case_open(actor=users["village"], household=household, procedure="monitoring", category="unstable")
+    case_act(actor=users["village"], case=case, action="dismiss")
+    measure_add(actor=users["village"], household=household, category="employment", description="公益性岗位",
+                start_date=dt.date(2020, 3, 1))
+    html = login(users["county"]).get(reverse("web:household", args=[household.pk])).content.decode()
+    trail = html.rsplit("操作日志", 1)[1]  # the audit trail card, the last on the page
+    # case opened, the step and its state change, the measure: labelled, in the user's language
+    rows = [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in trail.split("<tr>")[2:]]
+    assert rows[0].split(" ", 2)[2].startswith("已登记帮扶措施 帮扶措施 公益性岗位 village") and "类别: – → 就业帮扶" in rows[0]
+    assert f"排除 事项 监测对象识别 #{case.pk} village 状态: 已立项 → 已排除" in rows[1]
+    assert f"已立项 事项 监测对象识别 #{case.pk} village 程序: – → 监测对象识别" in rows[2]
+    assert "case." not in trail and "measure.add" not in trail
 
 
 def test_form_pages_render(login, users, household):

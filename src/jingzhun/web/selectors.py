@@ -13,6 +13,7 @@ from jingzhun.areas.models import Area, Level, pad
 from jingzhun.core.models import AuditEvent
 from jingzhun.core.scoping import AUDIT, CHANGE, VIEW, get_visible_or_404, in_scope, user_prefixes
 from jingzhun.policy.selectors import poverty_line
+from jingzhun.procedures.models import Case, Measure
 from jingzhun.registry.models import Household, IncomeRecord, Person, StatusChange
 from jingzhun.registry.selectors import HOUSEHOLD_TOTALS
 
@@ -104,7 +105,8 @@ def household_status_history(user, household: Household):
 
 
 def household_audit_trail(user, household: Household, *, limit: int = 100) -> list[AuditEvent] | None:
-    """Audit events of the household, its persons (present and past members) and its income records.
+    """Audit events of the household, its persons (present and past members), its income records, its procedure
+    cases (opened, each step, objections, evidence) and its assistance measures.
 
     Only for users with the AUDIT action in the household's area (None otherwise); only objects the user can see.
     """
@@ -114,15 +116,15 @@ def household_audit_trail(user, household: Household, *, limit: int = 100) -> li
     names = {str(pk): name for pk, name in persons.values_list("pk", "name").distinct()}
     incomes = IncomeRecord.objects.visible_to(user).filter(household=household)
     years = {str(pk): str(year) for pk, year in incomes.values_list("pk", "year")}
-    person_ids, income_ids = set(names), set(years)
-    condition = Q(object_type="registry.household", object_id=str(household.pk))
-    if person_ids:
-        condition |= Q(object_type="registry.person", object_id__in=person_ids)
-    if income_ids:
-        condition |= Q(object_type="registry.incomerecord", object_id__in=income_ids)
-    events = list(AuditEvent.objects.filter(condition).select_related("actor").order_by("-at", "-id")[:limit])
+    cases = {str(c.pk): f"{c.get_procedure_display()} #{c.pk}" for c in Case.objects.visible_to(user).filter(household=household)}
+    measures = {str(pk): text for pk, text in Measure.objects.visible_to(user).filter(household=household).values_list("pk", "description")}
     labels = {"registry.household": {str(household.pk): household.number}, "registry.person": names,
-              "registry.incomerecord": years}
+              "registry.incomerecord": years, "procedures.case": cases, "procedures.measure": measures}
+    condition = Q(object_type="registry.household", object_id=str(household.pk))
+    for object_type, ids in labels.items():
+        if object_type != "registry.household" and ids:
+            condition |= Q(object_type=object_type, object_id__in=set(ids))
+    events = list(AuditEvent.objects.filter(condition).select_related("actor").order_by("-at", "-id")[:limit])
     for event in events:
         event.object_label = labels.get(event.object_type, {}).get(event.object_id, f"#{event.object_id}")
     return events

@@ -11,6 +11,8 @@ from django.core.exceptions import FieldDoesNotExist
 from django.utils import numberformat, timezone
 from django.utils.translation import gettext_lazy as _
 
+from jingzhun.procedures.models import Evidence
+from jingzhun.procedures.workflows import ACTION_LABELS, STATE_LABELS
 from jingzhun.registry.choices import MembershipChange
 from jingzhun.registry.identity import mask
 
@@ -28,13 +30,21 @@ AUDIT_ACTIONS = {
     "person.death": _("Death recorded"),
     "person.reveal_id": _("Full identity number viewed"),
     "income.set": _("Income recorded"),
+    "case.open": _("Case opened"),
+    "case.objection": _("Objection recorded"),
+    "case.evidence": _("Evidence attached"),
+    "measure.add": _("Assistance measure recorded"),
 }
 OBJECT_TYPES = {
     "registry.household": _("Household"),
     "registry.person": _("Person"),
     "registry.incomerecord": _("Income record"),
+    "procedures.case": _("Case"),
+    "procedures.measure": _("Assistance measure"),
 }
-EXTRA_LABELS = {"members": _("Members"), "reason": _("Reason"), "procedure": _("Procedure")}
+EXTRA_LABELS = {"members": _("Members"), "reason": _("Reason"), "procedure": _("Procedure"), "step": _("Step"),
+                "objection": _("Objection"), "household": _("Household"), "evidence": _("Evidence"),
+                "kind": _("Kind of evidence"), "file": _("File")}
 PROCEDURES = {
     "registration": _("Registration"),
     "identification": _("Identification procedure"),
@@ -43,7 +53,8 @@ PROCEDURES = {
     "monitoring": _("Dynamic monitoring"),
     "correction": _("Correction"),
 }
-EXTRA_VALUES = {"reason": dict(MembershipChange.choices), "procedure": PROCEDURES}
+EXTRA_VALUES = {"reason": dict(MembershipChange.choices), "procedure": PROCEDURES, "state": STATE_LABELS,
+                "kind": dict(Evidence.Kind.choices)}
 SENSITIVE = {"id_number": mask, "bank_account": lambda v: mask_tail(v)}
 
 
@@ -134,6 +145,8 @@ def user_assignments(user) -> list[dict]:
 
 @register.filter
 def audit_action(action: str) -> str:
+    if action not in AUDIT_ACTIONS and action.startswith("case.") and action[5:] in ACTION_LABELS:
+        return str(ACTION_LABELS[action[5:]])  # a step of a procedure case
     return str(AUDIT_ACTIONS.get(action, action))
 
 
