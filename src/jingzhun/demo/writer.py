@@ -188,19 +188,19 @@ def _fixed_or_var(raw: np.ndarray, mask: np.ndarray | None, dtype) -> _Cell:
     return _Cell(dtype, raw, np.where(mask, np.dtype(dtype).itemsize, -1).astype(np.int32))
 
 
-def _padded(encoded: list[bytes]) -> _Cell:
-    """Byte strings as one zero-padded fixed-width array (a fixed cell when they are all one width)."""
-    lengths = np.fromiter(map(len, encoded), dtype=np.int32, count=len(encoded))
-    width = int(lengths.max()) if len(lengths) else 0
-    if width and lengths.min() == width:
-        return _Cell(f"S{width}", np.array(encoded, dtype=f"S{width}"))
-    return _Cell(f"S{max(width, 1)}", np.array(encoded, dtype=f"S{max(width, 1)}"), lengths)
+def _padded(raw: np.ndarray) -> _Cell:
+    """Byte strings as an ``S`` array (zero-padded to the widest): a fixed cell when they all have its width.
+    ``S`` drops trailing NUL bytes, which text never has (PostgreSQL refuses them)."""
+    lengths = np.strings.str_len(raw).astype(np.int32)
+    if len(raw) and lengths.min() == raw.dtype.itemsize:
+        return _Cell(raw.dtype, raw)
+    return _Cell(raw.dtype, raw, lengths)
 
 
 def _categories(values) -> _Cell:
     """Text from a small set of values: each distinct value encoded once, the rows gathered by code."""
     index, distinct = pd.factorize(np.asarray(values, dtype=object), sort=False)
-    table = _padded([_BYTES[v] for v in distinct])
+    table = _padded(np.array([_BYTES[v] for v in distinct], dtype="S"))
     return _Cell(table.dtype, table.values[index], None if table.fixed else table.lengths[index])
 
 
@@ -235,12 +235,9 @@ def _encode_col(col: Col, kind: str, arg, n: int) -> _Cell:
         if col.kind == "cat":
             return _categories(col.data)
         if isinstance(col.data, np.ndarray) and col.data.dtype.kind == "S":  # ASCII bytes: the cells as they are
-            lengths = np.strings.str_len(col.data).astype(np.int32)  # S drops trailing NULs: text has none
-            if len(lengths) and lengths.min() == col.data.dtype.itemsize:
-                return _Cell(col.data.dtype, col.data)
-            return _padded(col.data.tolist())
+            return _padded(col.data)
         values = col.data.tolist() if isinstance(col.data, np.ndarray) else list(col.data)
-        return _padded(list(map(str.encode, values)))
+        return _padded(np.array(list(map(str.encode, values)), dtype="S"))
     if col.kind != kind:
         raise _Unsupported(f"{col.kind} into {kind}")
     if kind == "int":

@@ -120,10 +120,10 @@ def household_audit_trail(user, household: Household, *, limit: int = 100) -> li
     measures = {str(pk): text for pk, text in Measure.objects.visible_to(user).filter(household=household).values_list("pk", "description")}
     labels = {"registry.household": {str(household.pk): household.number}, "registry.person": names,
               "registry.incomerecord": years, "procedures.case": cases, "procedures.measure": measures}
-    condition = Q(object_type="registry.household", object_id=str(household.pk))
+    condition = Q()
     for object_type, ids in labels.items():
-        if object_type != "registry.household" and ids:
-            condition |= Q(object_type=object_type, object_id__in=set(ids))
+        if ids:
+            condition |= Q(object_type=object_type, object_id__in=list(ids))
     events = list(AuditEvent.objects.filter(condition).select_related("actor").order_by("-at", "-id")[:limit])
     for event in events:
         event.object_label = labels.get(event.object_type, {}).get(event.object_id, f"#{event.object_id}")
